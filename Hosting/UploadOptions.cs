@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FileOptimizer.Hosting;
+
+/// <summary>What an upload may be. Section "Upload".</summary>
+public sealed class UploadOptions
+{
+    public const string Section = "Upload";
+
+    /// <summary>Largest accepted file in bytes (env UPLOAD_MAX_SIZE). Default 5 GB.</summary>
+    [Range(1L, long.MaxValue)]
+    public long MaxSize { get; set; } = 5_368_709_120;
+
+    /// <summary>Largest accepted image in pixels (width × height of one frame). Default 120 megapixels: any camera, far below pixel floods.</summary>
+    [Range(1L, 10_000_000_000L)]
+    public long MaxInputPixels { get; set; } = 120_000_000;
+
+    /// <summary>Most frames (pages) an animation may have. Default 1000.</summary>
+    [Range(1, 100_000)]
+    public int MaxFrames { get; set; } = 1000;
+
+    /// <summary>Most pixels of all frames of an animation together. Default 500 megapixels.</summary>
+    [Range(1L, 100_000_000_000L)]
+    public long MaxAnimationPixels { get; set; } = 500_000_000;
+}

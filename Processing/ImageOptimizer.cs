@@ -1,0 +1,129 @@
+using NetVips;
+
+namespace FileOptimizer.Processing;
+
+/// <summary>What one run produced.</summary>
+public sealed record OptimizationResult(ImageFormat Format, int Width, int Height, long Size, JobOutcome Outcome, string ResultFile);
+
+/// <summary>
+/// One job's work with libvips: load with shrink-on-load and EXIF auto-rotation (thumbnail), encode with the presets,
+/// write to a temporary name and rename into place. Never larger: a result that is not smaller than an original of the
+/// same format and size is replaced by the original.
+/// </summary>
+public static class ImageOptimizer
+{
+    /// <summary>libvips's own coordinate limit; "fit inside" with no maximum given means "keep the size".</summary>
+    private const int Unbounded = 10_000_000;
+
+    private static readonly string[] PrivateFields = ["exif-data", "xmp-data", "iptc-data"];
+
+    public static OptimizationResult Run(string jobDirectory, JobRecord job, IProgress<int> progress, CancellationToken cancellationToken)
+    {
+        var settings = job.Settings;
+        var output = settings.OutputFor(job.InputFormat);
+        var originalPath = Path.Combine(jobDirectory, JobStore.OriginalFile);
+        var resultFile = "result" + output.Extension();
+        var temporary = Path.Combine(jobDirectory, $"{resultFile}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            int width, height;
+            using (var image = Load(originalPath, job, output))
+            {
+                using var prepared = Prepare(image, output);
+                prepared.SetProgress(progress, cancellationToken);
+                Save(prepared, temporary, output, settings);
+                width = prepared.Width;
+                height = prepared.PageHeight;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var size = new FileInfo(temporary).Length;
+            var outcome = JobOutcome.Optimized;
+            if (size >= job.OriginalSize && output == job.InputFormat && width == job.Width && height == job.Height
+                && !(settings.StripMetadata && HasPrivateMetadata(originalPath)))
+            {
+                File.Copy(originalPath, temporary, overwrite: true);
+                size = job.OriginalSize;
+                outcome = JobOutcome.KeptOriginal;
+            }
+
+            File.Move(temporary, Path.Combine(jobDirectory, resultFile), overwrite: true);
+            progress.Report(100);
+            return new OptimizationResult(output, width, height, size, outcome, resultFile);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private static Image Load(string path, JobRecord job, ImageFormat output)
+    {
+        // All frames only when the output can animate them; otherwise the first frame.
+        var source = job.Frames > 1 && output.SupportsAnimation() ? path + "[n=-1]" : path;
+        var settings = job.Settings;
+        return Image.Thumbnail(
+            source,
+            settings.MaxWidth ?? Unbounded,
+            height: settings.MaxHeight ?? Unbounded,
+            size: Enums.Size.Down,
+            failOn: Enums.FailOn.Error);
+    }
+
+    private static Image Prepare(Image image, ImageFormat output)
+    {
+        if (!output.SupportsAlpha() && image.HasAlpha())
+        {
+            return image.Flatten(background: EncoderPresets.JpegBackground);
+        }
+
+        // Keeps the caller's single "using" valid: a new reference to the same image.
+        return image.Copy();
+    }
+
+    private static void Save(Image image, string path, ImageFormat output, OptimizationSettings settings)
+    {
+        var keep = settings.StripMetadata ? Enums.ForeignKeep.Icc : Enums.ForeignKeep.All;
+        var quality = settings.QualityFor(output);
+        var effort = settings.EffortFor(output);
+        switch (output)
+        {
+            case ImageFormat.Jpeg:
+                image.Jpegsave(
+                    path,
+                    q: quality,
+                    optimizeCoding: true,
+                    interlace: settings.Progressive,
+                    trellisQuant: true,
+                    overshootDeringing: true,
+                    optimizeScans: settings.Progressive,
+                    quantTable: 3, // mozjpeg's ImageMagick table: the best size/quality trade-off for photos
+                    keep: keep);
+                break;
+            case ImageFormat.Png when settings.Lossless:
+                image.Pngsave(path, compression: EncoderPresets.PngCompression, filter: Enums.ForeignPngFilter.All, keep: keep);
+                break;
+            case ImageFormat.Png:
+                image.Pngsave(path, compression: EncoderPresets.PngCompression, palette: true, q: quality, effort: effort, dither: 1.0, keep: keep);
+                break;
+            case ImageFormat.Webp:
+                image.Webpsave(path, q: quality, lossless: settings.Lossless, smartSubsample: true, effort: effort, keep: keep);
+                break;
+            case ImageFormat.Avif:
+                image.Heifsave(path, q: quality, lossless: settings.Lossless, compression: Enums.ForeignHeifCompression.Av1, effort: effort, encoder: Enums.ForeignHeifEncoder.Aom, keep: keep);
+                break;
+            case ImageFormat.Gif:
+                // Quality below 100 lets frames reuse the previous frame's pixels within this error: smaller animations.
+                image.Gifsave(path, effort: effort, interframeMaxerror: (100 - quality) / 4.0, reuse: true, keep: keep);
+                break;
+            default:
+                throw new NotSupportedException($"{output} is not an output format.");
+        }
+    }
+
+    private static bool HasPrivateMetadata(string path)
+    {
+        using var image = Image.NewFromFile(path, access: Enums.Access.Sequential);
+        return Array.Exists(PrivateFields, image.Contains);
+    }
+}

@@ -1,0 +1,104 @@
+using FileOptimizer.Hosting;
+using Microsoft.Extensions.Options;
+using NetVips;
+
+namespace FileOptimizer.Processing;
+
+/// <summary>Why a file was not accepted: an HTTP status, a short title, and a sentence for a person.</summary>
+public sealed record Rejection(int Status, string Title, string Detail, string Reason);
+
+/// <summary>
+/// Turns a staged original into a job: decides the format from the bytes, checks the header against the limits
+/// before any pixel is decoded, saves the record and queues it. A rejected file's folder is deleted.
+/// </summary>
+public sealed class JobIntake(JobStore store, JobQueue queue, IOptions<UploadOptions> options, TimeProvider time)
+{
+    public const string SupportedFormats = "JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF and SVG";
+
+    public (Job? Job, Rejection? Rejection) Accept(string jobId, string fileName, long size, string sha256, OptimizationSettings settings, bool autoProcess, JobPriority priority = JobPriority.Normal)
+    {
+        var rejection = Check(jobId, out var probe);
+        if (rejection is null)
+        {
+            var job = store.Add(new JobRecord
+            {
+                Id = jobId,
+                Status = autoProcess ? JobStatus.Queued : JobStatus.Waiting,
+                Priority = priority,
+                FileName = fileName,
+                InputFormat = probe!.Format,
+                Width = probe.Width,
+                Height = probe.Height,
+                Frames = probe.Frames,
+                OriginalSize = size,
+                Sha256 = sha256,
+                Settings = settings,
+                CreatedAt = time.GetUtcNow(),
+            });
+            if (!autoProcess || queue.TryEnqueue(job))
+            {
+                return (job, null);
+            }
+
+            store.Delete(jobId);
+            return (null, QueueFull);
+        }
+
+        JobStore.DeleteDirectory(store.DirectoryOf(jobId));
+        return (null, rejection);
+    }
+
+    public static Rejection QueueFull { get; } = new(
+        StatusCodes.Status503ServiceUnavailable, "Queue full", "The processing queue is full. Try again in a little while.", "queue-full");
+
+    private Rejection? Check(string jobId, out ImageProbe? probe)
+    {
+        probe = null;
+        var path = store.OriginalPath(jobId);
+        var format = ImageProbe.DetectFormat(path);
+        if (format is null)
+        {
+            return new Rejection(
+                StatusCodes.Status415UnsupportedMediaType,
+                "Unsupported file type",
+                $"The file is not an image FileOptimizer can read. Supported formats: {SupportedFormats}.",
+                "unsupported-type");
+        }
+
+        try
+        {
+            probe = ImageProbe.Read(path, format.Value);
+        }
+        catch (VipsException)
+        {
+            return new Rejection(
+                StatusCodes.Status422UnprocessableEntity,
+                "Unreadable image",
+                $"The file looks like {format.Value.Name().ToUpperInvariant()} but its header is truncated or corrupt.",
+                "corrupt-header");
+        }
+
+        var limits = options.Value;
+        if (probe.Pixels > limits.MaxInputPixels)
+        {
+            return TooManyPixels($"The image is {probe.Width} × {probe.Height} pixels ({Megapixels(probe.Pixels)}); the limit (MaxInputPixels) is {Megapixels(limits.MaxInputPixels)}.");
+        }
+
+        if (probe.Frames > limits.MaxFrames)
+        {
+            return TooManyPixels($"The animation has {probe.Frames} frames; the limit (MaxFrames) is {limits.MaxFrames}.");
+        }
+
+        if (probe.Pixels * probe.Frames > limits.MaxAnimationPixels)
+        {
+            return TooManyPixels($"The animation has {Megapixels(probe.Pixels * probe.Frames)} in all its frames; the limit (MaxAnimationPixels) is {Megapixels(limits.MaxAnimationPixels)}.");
+        }
+
+        return null;
+    }
+
+    private static Rejection TooManyPixels(string detail) =>
+        new(StatusCodes.Status422UnprocessableEntity, "Image too large", detail, "pixel-limit");
+
+    private static string Megapixels(long pixels) => $"{pixels / 1e6:0.#} megapixels";
+}

@@ -1,0 +1,58 @@
+using NetVips;
+
+namespace FileOptimizer.Processing;
+
+/// <summary>Process-wide libvips configuration, applied once before any image is touched.</summary>
+public static class Libvips
+{
+    /// <summary>The oldest libvips we run on: 8.18.3 fixed several 2026 CVEs, one in the stream loading path.</summary>
+    public static readonly Version Minimum = new(8, 18, 3);
+
+    /// <summary>
+    /// Loader classes we accept; every other loader (matrix, csv, vips, raw, fits, ...) stays blocked.
+    /// BlockUntrusted alone is not enough: the matrix loader is not flagged untrusted and sniffs plain text.
+    /// </summary>
+    private static readonly string[] AllowedLoaders =
+        ["VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp", "VipsForeignLoadNsgif", "VipsForeignLoadTiff", "VipsForeignLoadHeif", "VipsForeignLoadSvg"];
+
+    private static readonly Lock Gate = new();
+    private static bool _configured;
+
+    public static Version Version => new(NetVips.NetVips.Version(0), NetVips.NetVips.Version(1), NetVips.NetVips.Version(2));
+
+    public static void Configure()
+    {
+        lock (Gate)
+        {
+            if (_configured)
+            {
+                return;
+            }
+
+            if (!ModuleInitializer.VipsInitialized)
+            {
+                throw new InvalidOperationException($"libvips could not be loaded: {ModuleInitializer.Exception?.Message}");
+            }
+
+            if (Version < Minimum)
+            {
+                throw new InvalidOperationException($"libvips {Version} is too old; FileOptimizer needs {Minimum} or newer.");
+            }
+
+            // Jobs never repeat an operation on the same image, so the operation cache only holds memory.
+            Cache.Max = 0;
+            Cache.MaxFiles = 0;
+            Cache.MaxMem = 0;
+            // Parallelism comes from the workers, one job each; more threads per image would oversubscribe the cores.
+            NetVips.NetVips.Concurrency = 1;
+
+            Operation.Block("VipsForeignLoad", true);
+            foreach (var loader in AllowedLoaders)
+            {
+                Operation.Block(loader, false);
+            }
+
+            _configured = true;
+        }
+    }
+}
