@@ -18,6 +18,7 @@ public static class ErrorHandling
                 StatusCodes.Status500InternalServerError => "Something went wrong on the server. The error has been logged; try again later.",
                 StatusCodes.Status404NotFound => "There is nothing at this address.",
                 StatusCodes.Status405MethodNotAllowed => "This address does not take that HTTP method.",
+                StatusCodes.Status415UnsupportedMediaType => "This Content-Type is not accepted here. Send files as multipart/form-data and settings as application/json.",
                 _ => null,
             };
         });

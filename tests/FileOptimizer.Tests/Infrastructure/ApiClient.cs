@@ -1,0 +1,100 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FileOptimizer.Tests.Infrastructure;
+
+/// <summary>Intent-named calls to the API, the way a script would make them.</summary>
+public sealed class ApiClient(HttpClient http) : IDisposable
+{
+    public HttpClient Http { get; } = http;
+
+    public static MultipartFormDataContent Form(string path, string? settings = null, string? fileName = null, string? contentType = null)
+    {
+        var form = new MultipartFormDataContent();
+        var file = new StreamContent(File.OpenRead(path));
+        file.Headers.ContentType = new MediaTypeHeaderValue(contentType ?? "application/octet-stream");
+        form.Add(file, "file", fileName ?? Path.GetFileName(path));
+        if (settings is not null)
+        {
+            form.Add(new StringContent(settings), "settings");
+        }
+
+        return form;
+    }
+
+    public async Task<HttpResponseMessage> PostUploadAsync(string path, string? settings = null, string? fileName = null)
+    {
+        using var form = Form(path, settings, fileName);
+        return await Http.PostAsync("/api/upload", form, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Uploads and asserts 201; returns the job id.</summary>
+    public async Task<string> UploadAsync(string path, string? settings = null, string? fileName = null)
+    {
+        using var response = await PostUploadAsync(path, settings, fileName);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Upload of {Path.GetFileName(path)} answered {(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!["jobId"]!.GetValue<string>();
+    }
+
+    public async Task<JsonObject> StatusAsync(string jobId) =>
+        (await Http.GetFromJsonAsync<JsonObject>($"/api/status/{jobId}", TestContext.Current.CancellationToken))!;
+
+    /// <summary>Polls the status until the job is finished (completed, failed or cancelled) and returns it.</summary>
+    public async Task<JsonObject> WaitForFinishAsync(string jobId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        while (true)
+        {
+            var status = await StatusAsync(jobId);
+            var state = status["status"]!.GetValue<string>();
+            if (state is "completed" or "failed" or "cancelled")
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Job {jobId} still {state} after the timeout: {status.ToJsonString()}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public async Task<JsonObject> WaitForCompletionAsync(string jobId, TimeSpan? timeout = null)
+    {
+        var status = await WaitForFinishAsync(jobId, timeout);
+        Assert.True(status["status"]!.GetValue<string>() == "completed", $"Job {jobId} did not complete: {status.ToJsonString()}");
+        return status;
+    }
+
+    public async Task<byte[]> DownloadAsync(string jobId)
+    {
+        using var response = await Http.GetAsync($"/api/download/{jobId}", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Reads a ProblemDetails answer and checks the fields every problem must have.</summary>
+    public static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == expected, $"Expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(text)!.AsObject();
+        Assert.Equal((int)expected, problem["status"]!.GetValue<int>());
+        Assert.False(string.IsNullOrWhiteSpace(problem["title"]?.GetValue<string>()), "A problem needs a title.");
+        return problem;
+    }
+
+    public void Dispose() => Http.Dispose();
+}
+
+public static class JsonNodeExtensions
+{
+    public static string Str(this JsonNode node, string name) => node[name]!.GetValue<string>();
+
+    public static long Number(this JsonNode node, string name) => node[name]!.GetValue<long>();
+
+    public static int Whole(this JsonNode node, string name) => node[name]!.GetValue<int>();
+
+    public static JsonElement Element(this JsonNode node) => JsonSerializer.SerializeToElement(node);
+}

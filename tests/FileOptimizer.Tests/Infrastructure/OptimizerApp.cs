@@ -1,0 +1,64 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FileOptimizer.Tests.Infrastructure;
+
+/// <summary>
+/// The real service on a real Kestrel socket on loopback, with its own storage folder (or a given one, to test restarts),
+/// few workers, and its logs in the test output.
+/// </summary>
+public sealed class OptimizerApp : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly bool _ownsStorage;
+
+    public OptimizerApp(IDictionary<string, string?>? settings = null, string? storageRoot = null)
+    {
+        _ownsStorage = storageRoot is null;
+        StorageRoot = storageRoot ?? TestFiles.NewTempDirectory("storage");
+        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["Storage:Root"] = StorageRoot,
+        };
+        _settings.TryAdd("Processing:Workers", "2");
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        StartServer();
+    }
+
+    public string StorageRoot { get; }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>A client for the API with a timeout long enough for the largest corpus image on a busy 2-core machine.</summary>
+    public ApiClient Api() => new(CreateClient());
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("urls", "http://127.0.0.1:0");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new TestOutputLoggerProvider()).SetMinimumLevel(LogLevel.Information));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _ownsStorage)
+        {
+            try
+            {
+                Directory.Delete(StorageRoot, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
