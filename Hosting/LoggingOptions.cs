@@ -13,6 +13,9 @@ public sealed class LoggingOptions
     [Required(AllowEmptyStrings = false)]
     public string Directory { get; set; } = "logs";
 
+    /// <summary>Write to the console (what docker logs and kubectl logs show). Default true.</summary>
+    public bool Console { get; set; } = true;
+
     /// <summary>Write the application log and the errors-only log to files in <see cref="Directory"/>. Default true.</summary>
     public bool WriteFiles { get; set; } = true;
 

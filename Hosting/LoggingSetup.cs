@@ -106,11 +106,11 @@ public static class LoggingSetup
             .Enrich.With<SecurityEventEnricher>();
 
         var json = options.ConsoleFormat == "json" || (options.ConsoleFormat == "auto" && !environment.IsDevelopment());
-        if (json)
+        if (options.Console && json)
         {
             logger.WriteTo.Console(new RenderedCompactJsonFormatter());
         }
-        else
+        else if (options.Console)
         {
             logger.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: CultureInfo.InvariantCulture);
         }
