@@ -79,12 +79,19 @@ public sealed class OptimizerMetrics : IHostedService
 
     private void OnJobChanged(Job job, JobRecord record)
     {
-        if (!Enters(job.Id, record.Status))
+        if (!Enters(job.Id, record.Status, out var firstSeen))
         {
             return;
         }
 
-        _jobs.Add(1, new("status", Name(record.Status)), new("type", record.InputFormat.Name()));
+        var type = new KeyValuePair<string, object?>("type", record.InputFormat.Name());
+        if (firstSeen && record.Status == JobStatus.Processing)
+        {
+            // A job is added (queued) without an event; the worker only starts queued jobs, so it was queued.
+            _jobs.Add(1, new("status", Name(JobStatus.Queued)), type);
+        }
+
+        _jobs.Add(1, new("status", Name(record.Status)), type);
         if (record.Status == JobStatus.Completed && record.OptimizedSize is { } optimized)
         {
             var format = new KeyValuePair<string, object?>("format", (record.OutputFormat ?? record.InputFormat).Name());
@@ -104,8 +111,9 @@ public sealed class OptimizerMetrics : IHostedService
     }
 
     /// <summary>True once per status a job enters; progress changes within one status are not transitions.</summary>
-    private bool Enters(string id, JobStatus status)
+    private bool Enters(string id, JobStatus status, out bool firstSeen)
     {
+        firstSeen = false;
         while (true)
         {
             if (_statuses.TryGetValue(id, out var previous))
@@ -122,6 +130,7 @@ public sealed class OptimizerMetrics : IHostedService
             }
             else if (_statuses.TryAdd(id, status))
             {
+                firstSeen = true;
                 break;
             }
         }

@@ -80,7 +80,9 @@ public sealed class MetricsTests
         var output = statuses.Sum(s => s.Number("optimizedSize"));
         Assert.Equal(2, Delta("""file_optimizer_jobs_total{status="completed",type="jpeg"}"""));
         Assert.Equal(1, Delta("""file_optimizer_jobs_total{status="completed",type="png"}"""));
+        Assert.Equal(2, Delta("""file_optimizer_jobs_total{status="queued",type="jpeg"}"""));
         Assert.Equal(2, Delta("""file_optimizer_jobs_total{status="processing",type="jpeg"}"""));
+        Assert.Equal(1, Delta("""file_optimizer_jobs_total{status="queued",type="png"}"""));
         Assert.Equal(input, Delta("file_optimizer_input_bytes_total"));
         Assert.Equal(output, Delta("file_optimizer_output_bytes_total"));
         Assert.Equal(statuses.Sum(s => Math.Max(0, s.Number("originalSize") - s.Number("optimizedSize"))), Delta("file_optimizer_saved_bytes_total"));
