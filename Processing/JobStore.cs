@@ -42,6 +42,9 @@ public sealed partial class JobStore
     /// <summary>Raised after every change of any job, with the new snapshot.</summary>
     public event Action<Job, JobRecord>? Changed;
 
+    /// <summary>Raised after a job is deleted, with its last snapshot.</summary>
+    public event Action<JobRecord>? Deleted;
+
     public int Count => _jobs.Count;
 
     public IEnumerable<Job> All => _jobs.Values;
@@ -90,7 +93,11 @@ public sealed partial class JobStore
     /// <summary>Forgets a job and deletes its folder.</summary>
     public void Delete(string id)
     {
-        _jobs.TryRemove(id, out _);
+        if (_jobs.TryRemove(id, out var job))
+        {
+            Deleted?.Invoke(job.Current);
+        }
+
         DeleteDirectory(DirectoryOf(id));
     }
 

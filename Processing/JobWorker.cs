@@ -5,15 +5,21 @@ using NetVips;
 
 namespace FileOptimizer.Processing;
 
-/// <summary>Drains the queue with <see cref="ProcessingOptions.Workers"/> concurrent loops, one job each.</summary>
+/// <summary>
+/// Drains the queue with <see cref="ProcessingOptions.Workers"/> concurrent loops, one job each.
+/// At shutdown the loops stop taking jobs at once; running jobs get <see cref="ProcessingOptions.ShutdownGraceSeconds"/>
+/// to finish and are otherwise stopped and put back in the queue on disk.
+/// </summary>
 public sealed partial class JobWorker(
     JobQueue queue,
     JobStore store,
+    JobControl control,
     ProcessingEstimator estimator,
     IOptions<ProcessingOptions> options,
     TimeProvider time,
     ILogger<JobWorker> logger) : BackgroundService
 {
+    private readonly CancellationTokenSource _drain = new();
     private int _active;
 
     /// <summary>Jobs being processed right now.</summary>
@@ -21,8 +27,17 @@ public sealed partial class JobWorker(
 
     public int Workers => options.Value.Workers;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => DrainAsync(stoppingToken), CancellationToken.None)));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        stoppingToken.Register(() => _drain.CancelAfter(TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds)));
+        return Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => DrainAsync(stoppingToken), CancellationToken.None)));
+    }
+
+    public override void Dispose()
+    {
+        _drain.Dispose();
+        base.Dispose();
+    }
 
     private async Task DrainAsync(CancellationToken stoppingToken)
     {
@@ -32,7 +47,7 @@ public sealed partial class JobWorker(
             {
                 if (store.TryGet(id, out var job))
                 {
-                    await RunAsync(job, stoppingToken);
+                    await RunAsync(job);
                 }
             }
         }
@@ -42,26 +57,26 @@ public sealed partial class JobWorker(
         }
     }
 
-    private async Task RunAsync(Job job, CancellationToken stoppingToken)
+    private async Task RunAsync(Job job)
     {
         var started = store.TryUpdate(
             job,
-            r => r.Status == JobStatus.Queued,
-            r => r with { Status = JobStatus.Processing, Progress = 0, StartedAt = time.GetUtcNow(), Attempts = r.Attempts + 1, Error = null });
+            r => r.Status == JobStatus.Queued && (r.RetryAt is null || r.RetryAt <= time.GetUtcNow()),
+            r => r with { Status = JobStatus.Processing, Progress = 0, StartedAt = time.GetUtcNow(), Attempts = r.Attempts + 1, RetryAt = null });
         if (started is null)
         {
-            return; // paused, cancelled or deleted while it waited
+            return; // paused, cancelled, deleted or not yet due while it waited
         }
 
         Interlocked.Increment(ref _active);
-        using var run = job.BeginRun(stoppingToken);
+        using var run = job.BeginRun(_drain.Token);
         run.CancelAfter(TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds));
-        var progress = new JobProgress(job);
         var stopwatch = Stopwatch.StartNew();
         try
         {
             var directory = store.DirectoryOf(job.Id);
-            var result = await Task.Run(() => ImageOptimizer.Run(directory, started, progress, run.Token), CancellationToken.None);
+            var result = await Task.Run(() => ImageOptimizer.Run(directory, started, new JobProgress(job), run.Token), CancellationToken.None);
+            var previous = job.Current.ResultFile;
             var completed = store.Update(job, r => r with
             {
                 Status = JobStatus.Completed,
@@ -72,15 +87,21 @@ public sealed partial class JobWorker(
                 OptimizedSize = result.Size,
                 ResultFile = result.ResultFile,
                 Outcome = result.Outcome,
+                Error = null,
                 CompletedAt = time.GetUtcNow(),
                 ProcessingMs = stopwatch.ElapsedMilliseconds,
             });
+            if (previous is not null && previous != result.ResultFile)
+            {
+                File.Delete(Path.Combine(directory, previous)); // an earlier run's result in another format
+            }
+
             estimator.Record(completed);
             LogCompleted(logger, job.Id, result.Format.Name(), started.OriginalSize, result.Size, stopwatch.ElapsedMilliseconds);
         }
-        catch (Exception exception) when (run.IsCancellationRequested && exception is VipsException or OperationCanceledException)
+        catch (Exception exception) when (run.IsCancellationRequested && exception is VipsException or OperationCanceledException or IOException)
         {
-            Stopped(job, stoppingToken.IsCancellationRequested, stopwatch.ElapsedMilliseconds);
+            Stopped(job, stopwatch.ElapsedMilliseconds);
         }
         catch (VipsException exception)
         {
@@ -99,28 +120,56 @@ public sealed partial class JobWorker(
         }
     }
 
-    private void Stopped(Job job, bool shuttingDown, long elapsedMs)
+    private void Stopped(Job job, long elapsedMs)
     {
         var reason = job.StopReason;
         job.ClearStopReason();
-        if (shuttingDown)
+        if (reason is { } becomes)
         {
-            // Back to the queue on disk; the next start runs it again.
-            store.Update(job, r => r with { Status = JobStatus.Queued, Progress = 0 });
+            store.Update(job, r => r with { Status = becomes, Progress = 0, CompletedAt = becomes == JobStatus.Cancelled ? time.GetUtcNow() : null });
         }
-        else if (reason is { } becomes)
+        else if (_drain.IsCancellationRequested)
         {
-            store.Update(job, r => r with { Status = becomes, Progress = 0 });
+            // Shutdown outlasted the grace period: back to the queue on disk; the next start runs it again.
+            store.Update(job, r => r with { Status = JobStatus.Queued, Progress = 0, Attempts = Math.Max(0, r.Attempts - 1) });
         }
         else
         {
-            Fail(job, new JobError("timeout", $"Processing took longer than the limit of {options.Value.JobTimeoutSeconds} s and was stopped."));
             LogTimedOut(logger, job.Id, elapsedMs);
+            Fail(job, new JobError("timeout", $"Processing took longer than the limit of {options.Value.JobTimeoutSeconds} s and was stopped."));
         }
     }
 
-    private void Fail(Job job, JobError error) =>
+    /// <summary>Fails the job, or schedules another attempt with exponential backoff when the failure may pass.</summary>
+    private void Fail(Job job, JobError error)
+    {
+        var attempts = job.Current.Attempts;
+        if (error.Retryable && attempts < options.Value.MaxAttempts)
+        {
+            var delay = control.RetryDelay(attempts);
+            store.Update(job, r => r with { Status = JobStatus.Queued, Progress = 0, Error = error, RetryAt = time.GetUtcNow() + delay, QueuedAt = time.GetUtcNow() });
+            _ = RequeueAfterAsync(job, delay);
+            return;
+        }
+
         store.Update(job, r => r with { Status = JobStatus.Failed, Progress = 0, Error = error, CompletedAt = time.GetUtcNow() });
+    }
+
+    private async Task RequeueAfterAsync(Job job, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, time, _drain.Token);
+            if (job.Current.Status == JobStatus.Queued)
+            {
+                queue.TryEnqueue(job, force: true);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown: the job is queued on disk and recovered at the next start.
+        }
+    }
 
     /// <summary>Turns libvips's message into one a person understands; the raw text only goes to the log.</summary>
     internal static JobError Classify(VipsException exception)
@@ -128,7 +177,7 @@ public sealed partial class JobWorker(
         var message = exception.Message;
         if (message.Contains("out of memory", StringComparison.OrdinalIgnoreCase))
         {
-            return new JobError("out-of-memory", "The server ran out of memory for this image; it will be tried again.", Retryable: true);
+            return new JobError("out-of-memory", "The server ran out of memory for this image.", Retryable: true);
         }
 
         if (message.Contains("save", StringComparison.OrdinalIgnoreCase) && !message.Contains("load", StringComparison.OrdinalIgnoreCase))
