@@ -18,8 +18,12 @@ public enum Refusal
 /// </summary>
 public sealed class JobControl(JobStore store, JobQueue queue, IOptions<ProcessingOptions> options, TimeProvider time)
 {
-    /// <summary>How long an action on a running job waits for libvips to stop.</summary>
-    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How long an action on a running job waits for libvips to stop. Encoders that compress a whole image at once
+    /// (AVIF, WebP) do not look at the stop flag until they return; after this the job's state changes anyway and the
+    /// worker throws away what the encoder produces.
+    /// </summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(0.8);
 
     /// <summary>Starts a waiting job, or processes a finished or paused one again, optionally with new settings and priority.</summary>
     public (JobRecord Job, Refusal Refusal) Process(Job job, JobPriority? priority, OptimizationSettings? settings) =>
@@ -93,7 +97,13 @@ public sealed class JobControl(JobStore store, JobQueue queue, IOptions<Processi
         if (job.Current.Status == JobStatus.Processing && job.StopRun(becomes))
         {
             await WaitWhileRunningAsync(job, cancellationToken);
-            return (job.Current, Refusal.None);
+            var settled = store.TryUpdate(job, r => r.Status == JobStatus.Processing, r => r with
+            {
+                Status = becomes,
+                Progress = 0,
+                CompletedAt = becomes == JobStatus.Cancelled ? time.GetUtcNow() : r.CompletedAt,
+            });
+            return (settled ?? job.Current, Refusal.None);
         }
 
         return (job.Current, Refusal.WrongState);

@@ -38,6 +38,9 @@ public sealed class JobEvents : IDisposable
         _store.Deleted += OnDeleted;
     }
 
+    /// <summary>Open streams right now.</summary>
+    public int Subscribers => _subscribers.Count;
+
     /// <summary>The id of the newest event.</summary>
     public long LastId => Interlocked.Read(ref _sequence);
 

@@ -75,9 +75,10 @@ public sealed partial class JobWorker(
         try
         {
             var directory = store.DirectoryOf(job.Id);
-            var result = await Task.Run(() => ImageOptimizer.Run(directory, started, new JobProgress(job), run.Token), CancellationToken.None);
+            using var progress = new JobProgress(job, started.Settings.OutputFor(started.InputFormat), estimator.EstimateSeconds(started), time);
+            var result = await Task.Run(() => ImageOptimizer.Run(directory, started, progress, run.Token), CancellationToken.None);
             var previous = job.Current.ResultFile;
-            var completed = store.Update(job, r => r with
+            var completed = store.TryUpdate(job, r => r.Status == JobStatus.Processing, r => r with
             {
                 Status = JobStatus.Completed,
                 Progress = 100,
@@ -91,6 +92,14 @@ public sealed partial class JobWorker(
                 CompletedAt = time.GetUtcNow(),
                 ProcessingMs = stopwatch.ElapsedMilliseconds,
             });
+            if (completed is null)
+            {
+                // Cancelled or paused while the encoder could not be interrupted: its output is not wanted.
+                File.Delete(Path.Combine(directory, result.ResultFile));
+                job.ClearStopReason();
+                return;
+            }
+
             if (previous is not null && previous != result.ResultFile)
             {
                 File.Delete(Path.Combine(directory, previous)); // an earlier run's result in another format
@@ -126,7 +135,12 @@ public sealed partial class JobWorker(
         job.ClearStopReason();
         if (reason is { } becomes)
         {
-            store.Update(job, r => r with { Status = becomes, Progress = 0, CompletedAt = becomes == JobStatus.Cancelled ? time.GetUtcNow() : null });
+            store.TryUpdate(job, r => r.Status == JobStatus.Processing, r => r with
+            {
+                Status = becomes,
+                Progress = 0,
+                CompletedAt = becomes == JobStatus.Cancelled ? time.GetUtcNow() : null,
+            });
         }
         else if (_drain.IsCancellationRequested)
         {
@@ -188,14 +202,51 @@ public sealed partial class JobWorker(
         return new JobError("corrupt-file", "The file is truncated or corrupt: its image data cannot be decoded.");
     }
 
-    /// <summary>Reports libvips's progress into the job's state, once per percent.</summary>
-    private sealed class JobProgress(Job job) : IProgress<int>
+    /// <summary>
+    /// Reports progress into the job's state, once per percent. libvips reports how far its pixel pipeline has run;
+    /// JPEG encodes as the pixels arrive, but the other encoders take the whole image first and then compress it with no
+    /// progress of their own. For those the pipeline fills the first part of the bar and the rest follows the time the
+    /// estimator expects, approaching but never reaching 100 until the file is written.
+    /// </summary>
+    private sealed class JobProgress : IProgress<int>, IDisposable
     {
+        private readonly Job _job;
+        private readonly int _pipelineShare;
+        private readonly double _expectedSeconds;
+        private readonly TimeProvider _time;
+        private ITimer? _encoding;
+        private long _encodingStarted;
+
+        public JobProgress(Job job, ImageFormat output, double expectedSeconds, TimeProvider time)
+        {
+            _job = job;
+            _time = time;
+            _expectedSeconds = Math.Max(0.5, expectedSeconds);
+            _pipelineShare = output == ImageFormat.Jpeg ? 100 : 30;
+        }
+
         public void Report(int value)
         {
             var percent = Math.Clamp(value, 0, 100);
-            job.TryUpdate(r => r.Status == JobStatus.Processing && r.Progress != percent, r => r with { Progress = percent });
+            Set(percent * _pipelineShare / 100);
+            if (percent == 100 && _pipelineShare < 100 && _encoding is null)
+            {
+                _encodingStarted = _time.GetTimestamp();
+                _encoding = _time.CreateTimer(_ => Advance(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+            }
         }
+
+        public void Dispose() => _encoding?.Dispose();
+
+        private void Advance()
+        {
+            var elapsed = _time.GetElapsedTime(_encodingStarted).TotalSeconds;
+            var remainingShare = 99 - _pipelineShare;
+            Set(_pipelineShare + (int)(remainingShare * (1 - Math.Exp(-elapsed / (_expectedSeconds * (1 - (_pipelineShare / 100.0)))))));
+        }
+
+        private void Set(int percent) =>
+            _job.TryUpdate(r => r.Status == JobStatus.Processing && percent > r.Progress, r => r with { Progress = percent });
     }
 
     [LoggerMessage(2001, LogLevel.Information, "Job {JobId} completed as {Format}: {OriginalSize} -> {OptimizedSize} bytes in {ElapsedMs} ms")]
