@@ -161,12 +161,19 @@ public sealed partial class JobStore
 
         var path = Path.Combine(directory, RecordFile);
         var temporary = Path.Combine(directory, $"{RecordFile}.{Guid.NewGuid():N}.tmp");
-        using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+        try
         {
-            JsonSerializer.Serialize(stream, record, Json);
-        }
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+            {
+                JsonSerializer.Serialize(stream, record, Json);
+            }
 
-        File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (IOException) when (!_jobs.ContainsKey(record.Id))
+        {
+            // The job was deleted while this change was being saved: there is nothing left to save it for.
+        }
     }
 
     internal static void DeleteDirectory(string directory)

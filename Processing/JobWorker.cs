@@ -59,17 +59,19 @@ public sealed partial class JobWorker(
 
     private async Task RunAsync(Job job)
     {
+        // The stop handle exists before the job is seen as processing, so a pause or cancel always finds it.
+        using var run = job.BeginRun(_drain.Token);
         var started = store.TryUpdate(
             job,
-            r => r.Status == JobStatus.Queued && (r.RetryAt is null || r.RetryAt <= time.GetUtcNow()),
+            r => r.Status == JobStatus.Queued,
             r => r with { Status = JobStatus.Processing, Progress = 0, StartedAt = time.GetUtcNow(), Attempts = r.Attempts + 1, RetryAt = null });
         if (started is null)
         {
-            return; // paused, cancelled, deleted or not yet due while it waited
+            job.EndRun();
+            return; // paused, cancelled or deleted while it waited
         }
 
         Interlocked.Increment(ref _active);
-        using var run = job.BeginRun(_drain.Token);
         run.CancelAfter(TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds));
         var stopwatch = Stopwatch.StartNew();
         try
@@ -121,6 +123,12 @@ public sealed partial class JobWorker(
         {
             LogFailed(logger, exception, job.Id);
             Fail(job, new JobError("io-error", "The file could not be read or written on the server.", Retryable: true));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // One job's surprise must not stop the worker loop, let alone the host.
+            LogFailed(logger, exception, job.Id);
+            Fail(job, new JobError("internal", "Processing failed on the server. The error has been logged."));
         }
         finally
         {
@@ -194,7 +202,11 @@ public sealed partial class JobWorker(
             return new JobError("out-of-memory", "The server ran out of memory for this image.", Retryable: true);
         }
 
-        if (message.Contains("save", StringComparison.OrdinalIgnoreCase) && !message.Contains("load", StringComparison.OrdinalIgnoreCase))
+        // Decoding runs inside the save (libvips pulls pixels through the pipeline), so a decoder's complaint
+        // arrives from "jpegsave" too: the decoder's words decide, not the operation's name.
+        string[] decoderTrouble = ["premature end", "truncated", "corrupt", "load", "read", "decode", "invalid", "bad ", "not a "];
+        if (!decoderTrouble.Any(word => message.Contains(word, StringComparison.OrdinalIgnoreCase))
+            && message.Contains("save", StringComparison.OrdinalIgnoreCase))
         {
             return new JobError("encode-failed", "The image could not be written in the chosen format; try another format or smaller dimensions.");
         }
