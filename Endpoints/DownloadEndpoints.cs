@@ -119,7 +119,7 @@ public static class DownloadEndpoints
         string path;
         try
         {
-            path = Previews.GetOrCreate(store.DirectoryOf(record.Id), original ? JobStore.OriginalFile : record.ResultFile!, original ? "original" : "result", edge, version);
+            path = Previews.GetOrCreate(store.DirectoryOf(record.Id), original ? JobStore.OriginalFile : record.ResultFile!, original ? record.InputFormat : record.OutputFormat ?? record.InputFormat, original ? "original" : "result", edge, version);
         }
         catch (NetVips.VipsException)
         {

@@ -133,7 +133,10 @@ public sealed partial class JobWorker(
         finally
         {
             job.EndRun();
-            Interlocked.Decrement(ref _active);
+            if (Interlocked.Decrement(ref _active) == 0)
+            {
+                NativeMemory.Trim();
+            }
         }
     }
 
