@@ -1,3 +1,4 @@
+using FileOptimizer.Hosting.Security;
 using System.Text.Json;
 using FileOptimizer.Processing;
 
@@ -21,7 +22,7 @@ public static class ProcessEndpoints
 
     public static RouteGroupBuilder MapProcess(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/process").WithTags("Process");
+        var group = app.MapGroup("/api/process").WithTags("Process").RequireRateLimiting(RateLimiting.Process);
         group.MapPost("/batch", Batch).WithSummary("Start or re-process several jobs");
         group.MapGet("/queue", Queue).WithSummary("Queue state and run order");
         group.MapGet("/settings/{type}", DefaultSettings).WithSummary("Default settings for an output format or family");
