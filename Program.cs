@@ -1,6 +1,7 @@
 using FileOptimizer.Endpoints;
 using FileOptimizer.Hosting;
 using FileOptimizer.Hosting.Health;
+using FileOptimizer.Hosting.Security;
 
 HealthCheckCommand.ExitIfRequested(args);             // dotnet FileOptimizer.dll --health-check: the container's HEALTHCHECK
 
@@ -12,21 +13,28 @@ builder.ConfigureServer();                            // port and Kestrel limits
 builder.Services.AddFileOptimizerOptions();           // bound and validated at start
 builder.Services.AddApiJson();                        // camelCase, enum names as strings
 builder.Services.AddApiProblemDetails();              // every error is ProblemDetails
-builder.Services.AddJobProcessing();                  // store, queue, workers, recovery, retention
+builder.Services.AddJobProcessing();                  // store, queue, workers, recovery, retention, events
+builder.Services.AddApiSecurity();                    // API key, rate limits, CORS, trusted proxies
 builder.Services.AddFileOptimizerHealthChecks();      // /api/health: basic, detailed, readiness, liveness
 builder.Services.AddFileOptimizerMetrics();           // OpenTelemetry, Prometheus text at /api/health/metrics
+builder.Services.AddOpenApi();                        // /openapi/v1.json
 
 var app = builder.Build();
 
 app.UseFileOptimizerRequestLogging();
 app.UseApiErrorHandling();
+app.UseRequestGuards();                               // forwarded headers, scanner agents, origins (403), CORS
 app.UseStoppingGate();                                // uploads get 503 once SIGTERM arrived
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseApiAccess();                                   // rate limits (429), API key (401)
 
 app.MapUpload();
 app.MapStatus();
+app.MapEvents();
+app.MapProcess();
 app.MapDownload();
 app.MapHealth();
+app.MapOpenApi().AllowAnonymous();
 
 app.Run();

@@ -74,7 +74,10 @@ public sealed class OptimizerMetrics : IHostedService
     /// <summary>An upload answered with an error status; <paramref name="reason"/> is a short kebab-case code.</summary>
     public void RecordRejectedUpload(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    /// <summary>A request refused by the rate limiter; <paramref name="policy"/> is the policy's name ("global", "upload", ...).</summary>
+    /// <summary>
+    /// A request refused by rate limiting; <paramref name="policy"/> is the policy's name ("global", "upload", ...).
+    /// The built-in rate limiter's refusals are counted already (MetricsSetup wraps its OnRejected); call this for others.
+    /// </summary>
     public void RecordRateLimited(string policy) => _rateLimited.Add(1, new KeyValuePair<string, object?>("policy", policy));
 
     private void OnJobChanged(Job job, JobRecord record)

@@ -1,5 +1,6 @@
 using FileOptimizer.Hosting.Health;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -7,8 +8,8 @@ namespace FileOptimizer.Hosting;
 
 /// <summary>
 /// OpenTelemetry metrics: the service's own <see cref="OptimizerMetrics"/>, ASP.NET Core's and the runtime's, exported in
-/// Prometheus text format at GET /api/health/metrics. Rejected uploads are counted where every error answer passes:
-/// the ProblemDetails customization.
+/// Prometheus text format at GET /api/health/metrics. Rejected uploads are counted where every error answer passes
+/// (the ProblemDetails customization), rate-limited requests where the rate limiter refuses (its OnRejected).
 /// </summary>
 public static class MetricsSetup
 {
@@ -37,6 +38,21 @@ public static class MetricsSetup
             {
                 earlier?.Invoke(context);
                 ObserveRejectedUpload(context);
+            };
+        });
+        // Every refusal of the rate limiter, counted before the limiter's own answer (Security/RateLimiting.cs) is written.
+        services.AddOptions<RateLimiterOptions>().PostConfigure(options =>
+        {
+            var earlier = options.OnRejected;
+            options.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var context = rejected.HttpContext;
+                var policy = context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? "global";
+                context.RequestServices.GetRequiredService<OptimizerMetrics>().RecordRateLimited(policy);
+                if (earlier is not null)
+                {
+                    await earlier(rejected, cancellationToken);
+                }
             };
         });
         return services;
@@ -69,8 +85,10 @@ public static class MetricsSetup
             : ReasonFor(status);
         http.RequestServices.GetRequiredService<OptimizerMetrics>().RecordRejectedUpload(reason);
 
-        // Rate limits are logged by the limiter; 5xx are the server's state (queue full, shutting down), not the client's doing.
-        if (status < StatusCodes.Status500InternalServerError && status != StatusCodes.Status429TooManyRequests)
+        // The file was refused. Refused clients (401 key, 403 agent or origin, 429 rate) are logged where they are refused;
+        // 5xx are the server's state (queue full, shutting down), not the client's doing.
+        if (status < StatusCodes.Status500InternalServerError
+            && status is not (StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests))
         {
             var path = http.Features.Get<IHttpRequestFeature>()?.Path ?? http.Request.Path.Value ?? "";
             SecurityEvents.UploadRejected(SecurityEvents.Logger(http.RequestServices), reason, status, SecurityEvents.Client(http), http.Request.Method, path);

@@ -117,7 +117,7 @@ public sealed class DiskCheck(JobStore store, IOptions<HealthOptions> options) :
             ["totalBytes"] = drive.TotalSize,
             ["freePercent"] = drive.TotalSize > 0 ? Math.Round(free * 100.0 / drive.TotalSize, 1) : 0,
         };
-        var description = $"{Endpoints.Bytes.Human(free)} free on the storage volume.";
+        var description = $"{JobStatistics.Human(free)} free on the storage volume.";
         return Task.FromResult(free < options.Value.DiskCriticalFreeBytes ? HealthCheckResult.Unhealthy(description, data: data)
             : free < options.Value.DiskWarningFreeBytes ? HealthCheckResult.Degraded(description, data: data)
             : HealthCheckResult.Healthy(description, data));

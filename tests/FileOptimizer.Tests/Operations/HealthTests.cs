@@ -5,7 +5,6 @@ using FileOptimizer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FileOptimizer.Tests.Operations;
 
@@ -195,7 +194,7 @@ public sealed class HealthTests
     public async Task Readiness_waits_for_the_recovery_of_saved_jobs()
     {
         using var app = new OptimizerApp();
-        var recovery = new JobRecovery(app.Service<JobStore>(), app.Service<JobQueue>(), NullLogger<JobRecovery>.Instance);
+        var recovery = ActivatorUtilities.CreateInstance<JobRecovery>(app.Services); // a second one, not started yet
         var check = new RecoveryCheck(recovery);
 
         var before = await check.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);

@@ -98,7 +98,7 @@ public sealed class LoggingTests
             using var response = await api.Http.SendAsync(request, TestContext.Current.CancellationToken);
             await ApiClient.ProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
 
-            var security = await LogFiles.WaitForAsync(logs, "app-*.log", e => e["SecurityEvent"]?.GetValue<bool>() == true);
+            var security = await LogFiles.WaitForAsync(logs, "app-*.log", e => e["SecurityEvent"]?.GetValue<bool>() == true && e["EventId"]?["Id"]?.GetValue<int>() == 9003);
             Assert.Equal("FileOptimizer.Security", security.Str("SourceContext"));
             Assert.Equal(9003, security["EventId"]!["Id"]!.GetValue<int>());
             Assert.Equal("unsupported-type", security.Str("Reason"));

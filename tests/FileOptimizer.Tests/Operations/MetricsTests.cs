@@ -106,6 +106,23 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Requests_refused_by_the_rate_limiter_are_counted_by_policy()
+    {
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["RateLimit:Skip"] = "false", ["RateLimit:Status"] = "1" });
+        using var api = app.Api();
+        var before = PrometheusText.Parse(await ScrapeAsync(api));
+
+        using var allowed = await api.Http.GetAsync("/api/status/0123456789abcdef0123456789abcdef", TestContext.Current.CancellationToken);
+        using var refused = await api.Http.GetAsync("/api/status/0123456789abcdef0123456789abcdef", TestContext.Current.CancellationToken);
+        var after = PrometheusText.Parse(await ScrapeAsync(api));
+
+        Assert.Equal(HttpStatusCode.NotFound, allowed.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        const string Status = """file_optimizer_rate_limited_requests_total{policy="status"}""";
+        Assert.Equal(1, after.Value(Status) - before.Value(Status));
+    }
+
+    [Fact]
     public async Task Queue_gauges_show_waiting_and_active_jobs_while_they_run()
     {
         using var app = new OptimizerApp(new Dictionary<string, string?> { ["Processing:Workers"] = "1" });

@@ -22,7 +22,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         Process = process;
         Port = port;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
+        Client = NewClient(port);
     }
 
     /// <summary>The folder holding this checkout's FileOptimizer.csproj.</summary>
@@ -38,7 +38,15 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public ApiClient Api() => new(new HttpClient { BaseAddress = Client.BaseAddress, Timeout = TimeSpan.FromMinutes(2) });
+    public ApiClient Api() => new(NewClient(Port));
+
+    /// <summary>A client as a script would be: the service refuses requests without a User-Agent.</summary>
+    private static HttpClient NewClient(int port)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("FileOptimizer.Tests/1.0");
+        return client;
+    }
 
     public IReadOnlyList<string> Output => [.. _output];
 
