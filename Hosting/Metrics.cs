@@ -26,7 +26,6 @@ public sealed class OptimizerMetrics : IHostedService
     private static readonly double[] RatioBuckets = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
     private readonly JobStore _store;
-    private readonly TimeProvider _time;
     private readonly Counter<long> _jobs;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _input;
@@ -39,10 +38,9 @@ public sealed class OptimizerMetrics : IHostedService
     /// <summary>The last status counted per job, so a progress event does not count again. Finished jobs leave it.</summary>
     private readonly ConcurrentDictionary<string, JobStatus> _statuses = new(StringComparer.Ordinal);
 
-    public OptimizerMetrics(IMeterFactory meters, JobStore store, JobQueue queue, JobWorker worker, TimeProvider time)
+    public OptimizerMetrics(IMeterFactory meters, JobStore store, JobQueue queue, JobWorker worker, JobStatistics statistics)
     {
         _store = store;
-        _time = time;
         var meter = meters.Create(MeterName);
 
         _jobs = meter.CreateCounter<long>("file_optimizer_jobs", "{job}", "Jobs that entered a status, by status and input type.");
@@ -56,8 +54,10 @@ public sealed class OptimizerMetrics : IHostedService
         _rejected = meter.CreateCounter<long>("file_optimizer_uploads_rejected", "{upload}", "Uploads answered with an error, by reason.");
         _rateLimited = meter.CreateCounter<long>("file_optimizer_rate_limited_requests", "{request}", "Requests refused by rate limiting, by policy.");
 
-        meter.CreateObservableGauge("file_optimizer_throughput_jobs_per_hour", () => CompletedInLastHour(), description: "Jobs completed in the last hour.");
-        meter.CreateObservableGauge("file_optimizer_queue_jobs", () => QueueMeasurements(queue, worker), description: "Jobs waiting in the queue, being processed, and paused.");
+        // The figures GET /api/status/stats/global shows, from the job records themselves.
+        meter.CreateObservableGauge("file_optimizer_throughput_jobs_per_hour", () => statistics.Global(worker.Active, worker.Workers).Performance.Throughput,
+            description: "Jobs completed in the last hour.");
+        meter.CreateObservableGauge("file_optimizer_queue_jobs", () => QueueMeasurements(queue, worker, statistics), description: "Jobs waiting in the queue, being processed, and paused.");
         meter.CreateObservableGauge("file_optimizer_queue_capacity", () => queue.Capacity, description: "Jobs the queue holds before uploads are refused.");
         meter.CreateObservableGauge("file_optimizer_workers", () => worker.Workers, description: "Jobs processed at once at most.");
         meter.CreateObservableGauge("file_optimizer_storage_free", FreeStorageBytes, "By", "Free space on the storage volume.");
@@ -146,17 +146,11 @@ public sealed class OptimizerMetrics : IHostedService
         return true;
     }
 
-    private int CompletedInLastHour()
-    {
-        var since = _time.GetUtcNow().AddHours(-1);
-        return _store.All.Count(job => job.Current is { Status: JobStatus.Completed, CompletedAt: { } completed } && completed >= since);
-    }
-
-    private IEnumerable<Measurement<int>> QueueMeasurements(JobQueue queue, JobWorker worker) =>
+    private static IEnumerable<Measurement<int>> QueueMeasurements(JobQueue queue, JobWorker worker, JobStatistics statistics) =>
     [
         new(queue.Waiting, new KeyValuePair<string, object?>("state", "waiting")),
         new(worker.Active, new KeyValuePair<string, object?>("state", "active")),
-        new(_store.All.Count(job => job.Current.Status == JobStatus.Paused), new KeyValuePair<string, object?>("state", "paused")),
+        new(statistics.Global(worker.Active, worker.Workers).Queue.Paused, new KeyValuePair<string, object?>("state", "paused")),
     ];
 
     /// <summary>Nothing rather than a false zero when the volume cannot be asked.</summary>
