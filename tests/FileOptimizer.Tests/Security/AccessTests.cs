@@ -3,29 +3,19 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests.Security;
 
-public sealed class ApiKeyTests : IDisposable
+public sealed class ApiKeyTests() : ServiceTest(new Dictionary<string, string?> { ["Security:AuthEnabled"] = "true", ["Security:ApiKey"] = Key })
 {
     private const string Key = "correct-horse-battery-staple-42";
-    private readonly OptimizerApp _app = new(new Dictionary<string, string?> { ["Security:AuthEnabled"] = "true", ["Security:ApiKey"] = Key });
-    private readonly ApiClient _api;
-
-    public ApiKeyTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     [Fact]
     public async Task Without_a_key_the_api_answers_401_with_a_challenge()
     {
-        using var response = await _api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        using var response = await Api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.Unauthorized);
         Assert.Contains("X-API-Key", problem.Str("detail"));
         Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-        Assert.Empty(Directory.GetDirectories(Path.Combine(_app.StorageRoot, "jobs")));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(App.StorageRoot, "jobs")));
     }
 
     [Fact]
@@ -34,7 +24,7 @@ public sealed class ApiKeyTests : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/status");
         request.Headers.Add("X-API-Key", "wrong-key-guess-123456");
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Contains("wrong", (await ApiClient.ProblemAsync(response, HttpStatusCode.Unauthorized)).Str("detail"));
         Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString());
@@ -48,8 +38,8 @@ public sealed class ApiKeyTests : IDisposable
         using var viaBearer = new HttpRequestMessage(HttpMethod.Get, "/api/upload/info");
         viaBearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
 
-        using var first = await _api.Http.SendAsync(viaHeader, TestContext.Current.CancellationToken);
-        using var second = await _api.Http.SendAsync(viaBearer, TestContext.Current.CancellationToken);
+        using var first = await Api.Http.SendAsync(viaHeader, TestContext.Current.CancellationToken);
+        using var second = await Api.Http.SendAsync(viaBearer, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
@@ -61,7 +51,7 @@ public sealed class ApiKeyTests : IDisposable
     [InlineData("/openapi/v1.json")]
     public async Task Health_probes_the_page_and_the_api_description_stay_open(string path)
     {
-        using var response = await _api.Http.GetAsync(path, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync(path, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -176,18 +166,8 @@ public sealed class RateLimitTests
     }
 }
 
-public sealed class RequestGuardTests : IDisposable
+public sealed class RequestGuardTests() : ServiceTest(new Dictionary<string, string?> { ["Security:CorsOrigins"] = "https://photos.example.com" })
 {
-    private readonly OptimizerApp _app = new(new Dictionary<string, string?> { ["Security:CorsOrigins"] = "https://photos.example.com" });
-    private readonly ApiClient _api;
-
-    public RequestGuardTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     [Fact]
     public async Task An_allowed_origin_gets_cors_headers()
@@ -195,7 +175,7 @@ public sealed class RequestGuardTests : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/status");
         request.Headers.Add("Origin", "https://photos.example.com");
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("https://photos.example.com", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
@@ -209,7 +189,7 @@ public sealed class RequestGuardTests : IDisposable
         request.Headers.Add("Access-Control-Request-Method", "POST");
         request.Headers.Add("Access-Control-Request-Headers", "x-api-key");
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.True(response.IsSuccessStatusCode);
         Assert.Contains("x-api-key", response.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
@@ -221,7 +201,7 @@ public sealed class RequestGuardTests : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/status");
         request.Headers.Add("Origin", "https://evil.example.net");
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Contains("origin", (await ApiClient.ProblemAsync(response, HttpStatusCode.Forbidden)).Str("detail"), StringComparison.OrdinalIgnoreCase);
         Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
@@ -231,9 +211,9 @@ public sealed class RequestGuardTests : IDisposable
     public async Task The_page_own_origin_is_always_allowed()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/status");
-        request.Headers.Add("Origin", $"{_api.Http.BaseAddress!.Scheme}://{_api.Http.BaseAddress.Authority}");
+        request.Headers.Add("Origin", $"{Api.Http.BaseAddress!.Scheme}://{Api.Http.BaseAddress.Authority}");
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -254,7 +234,7 @@ public sealed class RequestGuardTests : IDisposable
         using var probe = new HttpRequestMessage(HttpMethod.Get, "/api/health");
         probe.Headers.UserAgent.Clear();
 
-        using var client = new HttpClient { BaseAddress = _api.Http.BaseAddress }; // a bare client: no default User-Agent
+        using var client = new HttpClient { BaseAddress = Api.Http.BaseAddress }; // a bare client: no default User-Agent
         using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
         using var health = await client.SendAsync(probe, TestContext.Current.CancellationToken);
 
@@ -265,10 +245,10 @@ public sealed class RequestGuardTests : IDisposable
     [Fact]
     public async Task Downloads_are_attachments_under_a_sandbox_policy()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("svg/lightbulb_jon_phillips_01.svg"));
-        await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(TestFiles.Corpus("svg/lightbulb_jon_phillips_01.svg"));
+        await Api.WaitForCompletionAsync(id);
 
-        using var response = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
 
         Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
         Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);

@@ -4,18 +4,8 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests.Security;
 
-public sealed class PrivacyTests : IDisposable
+public sealed class PrivacyTests() : ServiceTest()
 {
-    private readonly OptimizerApp _app = new();
-    private readonly ApiClient _api;
-
-    public PrivacyTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     [Theory]
     [InlineData("meta_gps_exif_xmp.jpg", null)]
@@ -32,10 +22,10 @@ public sealed class PrivacyTests : IDisposable
         var before = await ExternalTool.RunAsync(exiftool, "-a", "-G1", "-gps:all", "-SerialNumber", "-OwnerName", "-Artist", input);
         Assert.Contains("GPS", before, StringComparison.Ordinal); // the sample really carries them
 
-        var id = await _api.UploadAsync(input, format is null ? null : $$"""{"format":"{{format}}"}""");
-        await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(input, format is null ? null : $$"""{"format":"{{format}}"}""");
+        await Api.WaitForCompletionAsync(id);
         var output = Path.Combine(TestFiles.NewTempDirectory("privacy"), "out");
-        await File.WriteAllBytesAsync(output, await _api.DownloadAsync(id), TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(output, await Api.DownloadAsync(id), TestContext.Current.CancellationToken);
 
         var after = await ExternalTool.RunAsync(exiftool, "-a", "-G1", "-gps:all", "-SerialNumber", "-OwnerName", "-Artist", output);
         Assert.True(after.Trim().Length == 0, $"{file} still carries:\n{after}");
@@ -48,10 +38,10 @@ public sealed class PrivacyTests : IDisposable
     [InlineData("polyglot_gif_html_comment.gif")]
     public async Task Appended_or_embedded_payloads_never_reach_the_output(string file)
     {
-        var id = await _api.UploadAsync(TestFiles.BadInput($"suites/generated/{file}"));
-        await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(TestFiles.BadInput($"suites/generated/{file}"));
+        await Api.WaitForCompletionAsync(id);
 
-        var text = Encoding.Latin1.GetString(await _api.DownloadAsync(id));
+        var text = Encoding.Latin1.GetString(await Api.DownloadAsync(id));
 
         Assert.DoesNotContain("<?php", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<script", text, StringComparison.OrdinalIgnoreCase);
@@ -82,14 +72,14 @@ public sealed class PrivacyTests : IDisposable
 
         try
         {
-            using var response = await _api.PostUploadAsync(TestFiles.BadInput($"suites/generated/{file}"));
+            using var response = await Api.PostUploadAsync(TestFiles.BadInput($"suites/generated/{file}"));
             if (response.StatusCode == HttpStatusCode.Created)
             {
                 var id = (await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(TestContext.Current.CancellationToken))!.Str("jobId");
-                var status = await _api.WaitForFinishAsync(id);
+                var status = await Api.WaitForFinishAsync(id);
                 if (status.Str("status") == "completed")
                 {
-                    var text = Encoding.Latin1.GetString(await _api.DownloadAsync(id));
+                    var text = Encoding.Latin1.GetString(await Api.DownloadAsync(id));
                     Assert.DoesNotContain("root:", text, StringComparison.Ordinal);
                 }
             }
@@ -117,10 +107,10 @@ public sealed class PrivacyTests : IDisposable
         var path = Path.Combine(TestFiles.NewTempDirectory("orient"), "rotated.jpg");
         tagged.Jpegsave(path, keep: NetVips.Enums.ForeignKeep.All);
 
-        var id = await _api.UploadAsync(path);
-        await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(path);
+        await Api.WaitForCompletionAsync(id);
         var output = Path.Combine(TestFiles.NewTempDirectory("orient-out"), "out.jpg");
-        await File.WriteAllBytesAsync(output, await _api.DownloadAsync(id), TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(output, await Api.DownloadAsync(id), TestContext.Current.CancellationToken);
 
         using var result = NetVips.Image.NewFromFile(output);
         Assert.Equal(upright.Width, result.Width);
