@@ -122,7 +122,7 @@ public static class UploadEndpoints
         }
 
         var floor = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.MinFreeDiskBytes;
-        if (store.FreeSpace() < floor + Math.Max(0, context.Request.ContentLength ?? 0))
+        if (store.FreeSpace() - Math.Max(0, context.Request.ContentLength ?? 0) < floor)
         {
             return (null, new Refused(Problems.StorageFull()));
         }

@@ -49,7 +49,14 @@ public static class RateLimiting
     }
 
     private static void AddPolicy(RateLimiterOptions limiter, string name, RateLimitOptions limits, int permits, TimeSpan window) =>
-        limiter.AddPolicy(name, context => limits.Skip ? RateLimitPartition.GetNoLimiter("none") : Window(ClientKey(context), permits, window));
+        limiter.AddPolicy(name, context =>
+        {
+            // The global window is asked first; reaching this route's partition means it let the request through.
+            context.Items[PolicyItem] = name;
+            return limits.Skip ? RateLimitPartition.GetNoLimiter("none") : Window(ClientKey(context), permits, window);
+        });
+
+    private const string PolicyItem = "rate-limit-policy";
 
     private static RateLimitPartition<string> Window(string key, int permits, TimeSpan window) =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
@@ -63,7 +70,7 @@ public static class RateLimiting
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
         var context = rejected.HttpContext;
-        var policy = context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? "global";
+        var policy = context.Items[PolicyItem] as string ?? "global";
         SecurityEvents.RateLimited(SecurityEvents.Logger(context.RequestServices), policy, SecurityEvents.Client(context), context.Request.Method, context.Request.Path);
         var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 60;
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;

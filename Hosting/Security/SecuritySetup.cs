@@ -31,8 +31,9 @@ public static class SecuritySetup
                 .WithExposedHeaders(ExposedHeaders)));
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<SecurityOptions>>((forwarded, security) =>
         {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            // Only the configured proxies are believed; the framework's default trusts loopback.
+            // Only the configured proxies are believed. The framework trusts loopback by default, and with empty lists
+            // every sender, so without configured proxies the headers are not read at all.
+            forwarded.ForwardedHeaders = security.Value.ProxyAddresses.Count > 0 ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto : ForwardedHeaders.None;
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();
             foreach (var proxy in security.Value.ProxyAddresses)

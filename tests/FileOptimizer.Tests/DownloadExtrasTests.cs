@@ -3,29 +3,19 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests;
 
-public sealed class DownloadExtrasTests : IDisposable
+public sealed class DownloadExtrasTests() : ServiceTest()
 {
-    private readonly OptimizerApp _app = new();
-    private readonly ApiClient _api;
-
-    public DownloadExtrasTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     [Fact]
     public async Task Info_describes_the_result_and_the_metadata_it_kept()
     {
-        var stripped = await _api.UploadAsync(TestFiles.Corpus("jpeg/DSCN0614_small.jpg"), """{"format":"webp"}""");
-        var kept = await _api.UploadAsync(TestFiles.Corpus("jpeg/DSCN0614_small.jpg"), """{"stripMetadata":false}""");
-        var status = await _api.WaitForCompletionAsync(stripped);
-        await _api.WaitForCompletionAsync(kept);
+        var stripped = await Api.UploadAsync(TestFiles.Corpus("jpeg/DSCN0614_small.jpg"), """{"format":"webp"}""");
+        var kept = await Api.UploadAsync(TestFiles.Corpus("jpeg/DSCN0614_small.jpg"), """{"stripMetadata":false}""");
+        var status = await Api.WaitForCompletionAsync(stripped);
+        await Api.WaitForCompletionAsync(kept);
 
-        var info = (await _api.Http.GetFromJsonAsync<JsonObject>($"/api/download/{stripped}/info", TestContext.Current.CancellationToken))!;
-        var full = (await _api.Http.GetFromJsonAsync<JsonObject>($"/api/download/{kept}/info", TestContext.Current.CancellationToken))!;
+        var info = (await Api.Http.GetFromJsonAsync<JsonObject>($"/api/download/{stripped}/info", TestContext.Current.CancellationToken))!;
+        var full = (await Api.Http.GetFromJsonAsync<JsonObject>($"/api/download/{kept}/info", TestContext.Current.CancellationToken))!;
 
         Assert.Equal("webp", info.Str("format"));
         Assert.Equal("image/webp", info.Str("contentType"));
@@ -39,14 +29,14 @@ public sealed class DownloadExtrasTests : IDisposable
     [Fact]
     public async Task Preview_is_small_cached_and_answers_304_to_its_etag()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), """{"maxWidth":2000}""");
-        await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), """{"maxWidth":2000}""");
+        await Api.WaitForCompletionAsync(id);
 
-        using var response = await _api.Http.GetAsync($"/api/download/{id}/preview", TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync($"/api/download/{id}/preview", TestContext.Current.CancellationToken);
         var bytes = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
         using var again = new HttpRequestMessage(HttpMethod.Get, $"/api/download/{id}/preview");
         again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
-        using var notModified = await _api.Http.SendAsync(again, TestContext.Current.CancellationToken);
+        using var notModified = await Api.Http.SendAsync(again, TestContext.Current.CancellationToken);
 
         Assert.Equal("image/webp", response.Content.Headers.ContentType?.MediaType);
         Assert.NotNull(response.Headers.CacheControl);
@@ -58,10 +48,10 @@ public sealed class DownloadExtrasTests : IDisposable
     [Fact]
     public async Task Preview_of_the_original_exists_before_processing_and_the_result_preview_does_not()
     {
-        var id = await _api.UploadWaitingAsync(TestFiles.Corpus("png/balloons-aj.png"));
+        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("png/balloons-aj.png"));
 
-        using var original = await _api.Http.GetAsync($"/api/download/{id}/preview?of=original&size=128", TestContext.Current.CancellationToken);
-        using var result = await _api.Http.GetAsync($"/api/download/{id}/preview", TestContext.Current.CancellationToken);
+        using var original = await Api.Http.GetAsync($"/api/download/{id}/preview?of=original&size=128", TestContext.Current.CancellationToken);
+        using var result = await Api.Http.GetAsync($"/api/download/{id}/preview", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, original.StatusCode);
         using var image = Images.Open(await original.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
@@ -76,9 +66,9 @@ public sealed class DownloadExtrasTests : IDisposable
     [InlineData("?of=thumbnail")]
     public async Task Preview_with_bad_parameters_gets_400(string query)
     {
-        var id = await _api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
 
-        using var response = await _api.Http.GetAsync($"/api/download/{id}/preview{query}", TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync($"/api/download/{id}/preview{query}", TestContext.Current.CancellationToken);
 
         await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest);
     }

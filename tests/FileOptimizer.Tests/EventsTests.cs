@@ -5,18 +5,8 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests;
 
-public sealed class EventsTests : IDisposable
+public sealed class EventsTests() : ServiceTest(new Dictionary<string, string?> { ["Events:HeartbeatSeconds"] = "1", ["Processing:Workers"] = "1" })
 {
-    private readonly OptimizerApp _app = new(new Dictionary<string, string?> { ["Events:HeartbeatSeconds"] = "1", ["Processing:Workers"] = "1" });
-    private readonly ApiClient _api;
-
-    public EventsTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     private async Task<List<SseItem<string>>> ReadAllAsync(string url, string? lastEventId = null)
     {
@@ -26,7 +16,7 @@ public sealed class EventsTests : IDisposable
             request.Headers.Add("Last-Event-ID", lastEventId);
         }
 
-        using var response = await _api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
         var items = new List<SseItem<string>>();
@@ -41,7 +31,7 @@ public sealed class EventsTests : IDisposable
     [Fact]
     public async Task A_job_stream_sends_the_state_at_once_then_progress_then_a_final_event_and_closes()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), """{"quality":90}""");
+        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), """{"quality":90}""");
 
         var events = await ReadAllAsync($"/api/status/{id}/events");
 
@@ -62,8 +52,8 @@ public sealed class EventsTests : IDisposable
     [Fact]
     public async Task A_stream_of_a_finished_job_sends_its_state_and_ends()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        await Api.WaitForCompletionAsync(id);
 
         var events = await ReadAllAsync($"/api/status/{id}/events");
 
@@ -73,7 +63,7 @@ public sealed class EventsTests : IDisposable
     [Fact]
     public async Task A_client_resuming_with_Last_Event_ID_gets_only_what_it_missed()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
         var all = await ReadAllAsync($"/api/status/{id}/events", lastEventId: "0");
         var middle = all[all.Count / 2].EventId!;
 
@@ -88,8 +78,8 @@ public sealed class EventsTests : IDisposable
     [Fact]
     public async Task An_idle_stream_gets_comment_heartbeats()
     {
-        var id = await _api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        using var response = await _api.Http.GetAsync($"/api/status/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        using var response = await Api.Http.GetAsync($"/api/status/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
 
         var lines = new List<string>();
@@ -106,9 +96,9 @@ public sealed class EventsTests : IDisposable
     [Fact]
     public async Task A_client_that_disconnects_leaves_no_subscription_behind()
     {
-        var events = _app.Service<JobEvents>();
-        var id = await _api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        var response = await _api.Http.GetAsync($"/api/status/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        var events = App.Service<JobEvents>();
+        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var response = await Api.Http.GetAsync($"/api/status/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
         var reader = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
         while (await reader.ReadLineAsync(TestContext.Current.CancellationToken) != "event: status")
         {
@@ -131,10 +121,10 @@ public sealed class EventsTests : IDisposable
     [Fact]
     public async Task The_global_stream_carries_events_of_every_job()
     {
-        using var response = await _api.Http.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
         await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
-        var first = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        var second = await _api.UploadAsync(TestFiles.Corpus("gif/21.gif"));
+        var first = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var second = await Api.UploadAsync(TestFiles.Corpus("gif/21.gif"));
 
         var completed = new HashSet<string>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

@@ -3,36 +3,26 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests;
 
-public sealed class StatusListTests : IDisposable
+public sealed class StatusListTests() : ServiceTest()
 {
-    private readonly OptimizerApp _app = new();
-    private readonly ApiClient _api;
-
-    public StatusListTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     private async Task<JsonObject> ListAsync(string query) =>
-        (await _api.Http.GetFromJsonAsync<JsonObject>($"/api/status{query}", TestContext.Current.CancellationToken))!;
+        (await Api.Http.GetFromJsonAsync<JsonObject>($"/api/status{query}", TestContext.Current.CancellationToken))!;
 
     private async Task<List<string>> SeedAsync()
     {
         var ids = new List<string>();
         foreach (var file in new[] { "jpeg/Garden.jpg", "png/Spring.png", "gif/GifSample.gif", "jpeg/Aqua.jpg", "webp/vnc-l.webp" })
         {
-            ids.Add(await _api.UploadAsync(TestFiles.Corpus(file)));
+            ids.Add(await Api.UploadAsync(TestFiles.Corpus(file)));
         }
 
         foreach (var id in ids)
         {
-            await _api.WaitForCompletionAsync(id);
+            await Api.WaitForCompletionAsync(id);
         }
 
-        ids.Add(await _api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Storm.jpg")));
+        ids.Add(await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Storm.jpg")));
         return ids;
     }
 
@@ -78,7 +68,7 @@ public sealed class StatusListTests : IDisposable
     [InlineData("?type=bmp", "type")]
     public async Task Bad_list_parameters_get_400_naming_them(string query, string field)
     {
-        using var response = await _api.Http.GetAsync($"/api/status{query}", TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync($"/api/status{query}", TestContext.Current.CancellationToken);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]![field]);
@@ -91,10 +81,10 @@ public sealed class StatusListTests : IDisposable
         var completed = new List<JsonObject>();
         foreach (var id in ids.Take(5))
         {
-            completed.Add(await _api.StatusAsync(id));
+            completed.Add(await Api.StatusAsync(id));
         }
 
-        var stats = (await _api.Http.GetFromJsonAsync<JsonObject>("/api/status/stats/global", TestContext.Current.CancellationToken))!;
+        var stats = (await Api.Http.GetFromJsonAsync<JsonObject>("/api/status/stats/global", TestContext.Current.CancellationToken))!;
 
         Assert.Equal(5, stats["jobs"]!.Whole("completed"));
         Assert.Equal(1, stats["jobs"]!.Whole("waiting"));
@@ -115,10 +105,10 @@ public sealed class StatusListTests : IDisposable
         var statuses = new List<JsonObject>();
         foreach (var id in ids)
         {
-            statuses.Add(await _api.StatusAsync(id));
+            statuses.Add(await Api.StatusAsync(id));
         }
 
-        var types = (await _api.Http.GetFromJsonAsync<JsonArray>("/api/status/types/stats", TestContext.Current.CancellationToken))!;
+        var types = (await Api.Http.GetFromJsonAsync<JsonArray>("/api/status/types/stats", TestContext.Current.CancellationToken))!;
 
         var jpeg = types.Single(t => t!.Str("type") == "jpeg")!;
         Assert.Equal(3, jpeg.Whole("count"));

@@ -3,18 +3,8 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests;
 
-public sealed class UploadBatchAndInfoTests : IDisposable
+public sealed class UploadBatchAndInfoTests() : ServiceTest(new Dictionary<string, string?> { ["Upload:MaxSize"] = "500000", ["Upload:MaxBatchFiles"] = "4" })
 {
-    private readonly OptimizerApp _app = new(new Dictionary<string, string?> { ["Upload:MaxSize"] = "500000", ["Upload:MaxBatchFiles"] = "4" });
-    private readonly ApiClient _api;
-
-    public UploadBatchAndInfoTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     private static MultipartFormDataContent Batch(string? settings, params string[] paths)
     {
@@ -42,7 +32,7 @@ public sealed class UploadBatchAndInfoTests : IDisposable
             TestFiles.Corpus("jpeg/Storm.jpg"), // 695 KB: over this server's 500 KB limit
             TestFiles.Corpus("gif/GifSample.gif"));
 
-        using var response = await _api.Http.PostAsync("/api/upload/batch", form, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.PostAsync("/api/upload/batch", form, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
@@ -54,10 +44,10 @@ public sealed class UploadBatchAndInfoTests : IDisposable
         foreach (var name in new[] { "Garden.jpg", "GifSample.gif" })
         {
             var id = results[name]["job"]!.Str("jobId");
-            Assert.Equal("webp", (await _api.WaitForCompletionAsync(id)).Str("outputFormat"));
+            Assert.Equal("webp", (await Api.WaitForCompletionAsync(id)).Str("outputFormat"));
         }
 
-        Assert.Equal(2, Directory.GetDirectories(Path.Combine(_app.StorageRoot, "jobs")).Length);
+        Assert.Equal(2, Directory.GetDirectories(Path.Combine(App.StorageRoot, "jobs")).Length);
     }
 
     [Fact]
@@ -66,11 +56,11 @@ public sealed class UploadBatchAndInfoTests : IDisposable
         var gif = TestFiles.Corpus("gif/GifSample.gif");
         using var form = Batch(null, gif, gif, gif, gif, gif);
 
-        using var response = await _api.Http.PostAsync("/api/upload/batch", form, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.PostAsync("/api/upload/batch", form, TestContext.Current.CancellationToken);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains("at most 4", problem["errors"]!["files"]![0]!.GetValue<string>());
-        Assert.Empty(Directory.GetDirectories(Path.Combine(_app.StorageRoot, "jobs")));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(App.StorageRoot, "jobs")));
     }
 
     [Fact]
@@ -78,16 +68,16 @@ public sealed class UploadBatchAndInfoTests : IDisposable
     {
         using var form = Batch("""{"quality":500}""", TestFiles.Corpus("gif/GifSample.gif"));
 
-        using var response = await _api.Http.PostAsync("/api/upload/batch", form, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.PostAsync("/api/upload/batch", form, TestContext.Current.CancellationToken);
 
         Assert.NotNull((await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest))["errors"]!["quality"]);
-        Assert.Empty(Directory.GetDirectories(Path.Combine(_app.StorageRoot, "jobs")));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(App.StorageRoot, "jobs")));
     }
 
     [Fact]
     public async Task Info_tells_the_limits_and_the_formats_libvips_really_supports()
     {
-        var info = (await _api.Http.GetFromJsonAsync<JsonObject>("/api/upload/info", TestContext.Current.CancellationToken))!;
+        var info = (await Api.Http.GetFromJsonAsync<JsonObject>("/api/upload/info", TestContext.Current.CancellationToken))!;
 
         Assert.Equal(500000, info["limits"]!.Number("maxFileSize"));
         Assert.Equal(4, info["limits"]!.Whole("maxBatchFiles"));
@@ -106,7 +96,7 @@ public sealed class UploadBatchAndInfoTests : IDisposable
     [InlineData("avif", 60, true)]
     public async Task Default_settings_per_output_format(string type, int quality, bool losslessSupported)
     {
-        var defaults = (await _api.Http.GetFromJsonAsync<JsonObject>($"/api/process/settings/{type}", TestContext.Current.CancellationToken))!;
+        var defaults = (await Api.Http.GetFromJsonAsync<JsonObject>($"/api/process/settings/{type}", TestContext.Current.CancellationToken))!;
 
         Assert.Equal(type, defaults.Str("format"));
         Assert.Equal(quality, defaults.Whole("quality"));
@@ -116,7 +106,7 @@ public sealed class UploadBatchAndInfoTests : IDisposable
     [Fact]
     public async Task Default_settings_for_an_unknown_type_get_404()
     {
-        using var response = await _api.Http.GetAsync("/api/process/settings/bmp", TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync("/api/process/settings/bmp", TestContext.Current.CancellationToken);
 
         await ApiClient.ProblemAsync(response, HttpStatusCode.NotFound);
     }
@@ -124,8 +114,8 @@ public sealed class UploadBatchAndInfoTests : IDisposable
     [Fact]
     public async Task Validate_settings_normalises_good_ones_and_names_bad_fields()
     {
-        using var good = await _api.PostJsonAsync("/api/process/validate-settings", """{"quality":55,"format":"JPG"}""");
-        using var bad = await _api.PostJsonAsync("/api/process/validate-settings", """{"quality":55,"format":"bmp","maxWidth":-1}""");
+        using var good = await Api.PostJsonAsync("/api/process/validate-settings", """{"quality":55,"format":"JPG"}""");
+        using var bad = await Api.PostJsonAsync("/api/process/validate-settings", """{"quality":55,"format":"bmp","maxWidth":-1}""");
 
         var normalised = (await good.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
         Assert.Equal(HttpStatusCode.OK, good.StatusCode);
@@ -138,18 +128,18 @@ public sealed class UploadBatchAndInfoTests : IDisposable
     [Fact]
     public async Task Estimates_grow_with_pixels_and_follow_measured_throughput()
     {
-        var small = (await _api.Http.GetFromJsonAsync<JsonObject>("/api/process/estimate?width=1000&height=1000&format=png", TestContext.Current.CancellationToken))!;
-        var large = (await _api.Http.GetFromJsonAsync<JsonObject>("/api/process/estimate?width=4000&height=4000&format=png", TestContext.Current.CancellationToken))!;
-        using var missing = await _api.Http.GetAsync("/api/process/estimate", TestContext.Current.CancellationToken);
+        var small = (await Api.Http.GetFromJsonAsync<JsonObject>("/api/process/estimate?width=1000&height=1000&format=png", TestContext.Current.CancellationToken))!;
+        var large = (await Api.Http.GetFromJsonAsync<JsonObject>("/api/process/estimate?width=4000&height=4000&format=png", TestContext.Current.CancellationToken))!;
+        using var missing = await Api.Http.GetAsync("/api/process/estimate", TestContext.Current.CancellationToken);
 
         Assert.True(large["seconds"]!.GetValue<double>() > small["seconds"]!.GetValue<double>());
         Assert.Equal("png", small.Str("outputFormat"));
         await ApiClient.ProblemAsync(missing, HttpStatusCode.BadRequest);
 
         var before = small["megapixelsPerSecond"]!.GetValue<double>();
-        var id = await _api.UploadAsync(TestFiles.Corpus("png/Spring.png"));
-        await _api.WaitForCompletionAsync(id);
-        var after = (await _api.Http.GetFromJsonAsync<JsonObject>("/api/process/estimate?width=1000&height=1000&format=png", TestContext.Current.CancellationToken))!;
+        var id = await Api.UploadAsync(TestFiles.Corpus("png/Spring.png"));
+        await Api.WaitForCompletionAsync(id);
+        var after = (await Api.Http.GetFromJsonAsync<JsonObject>("/api/process/estimate?width=1000&height=1000&format=png", TestContext.Current.CancellationToken))!;
         Assert.NotEqual(before, after["megapixelsPerSecond"]!.GetValue<double>());
     }
 }

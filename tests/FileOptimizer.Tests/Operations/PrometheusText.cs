@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests.Operations;
 
@@ -40,24 +41,13 @@ public static partial class PrometheusText
     /// <summary>Runs "promtool check metrics" on the text; returns its exit code and what it printed.</summary>
     public static async Task<(int ExitCode, string Output)> CheckAsync(string text)
     {
-        var start = new ProcessStartInfo("promtool", ["check", "metrics"])
+        var start = new ProcessStartInfo(ExternalTool.Require("promtool", "prometheus"), ["check", "metrics"])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Assert.Fail("promtool is not installed: apt-get install prometheus (.ci/run installs it).");
-            throw;
-        }
-
-        using (process)
+        using (var process = Process.Start(start)!)
         {
             var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
             var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests.Operations;
 
@@ -19,7 +20,7 @@ public sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartAsync(string? password = null)
     {
         var port = ServiceProcess.FreePort();
-        var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(ExternalTool.Require("redis-server", "redis-server")) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
         {
             start.ArgumentList.Add(argument);
@@ -31,17 +32,7 @@ public sealed class RedisServer : IAsyncDisposable
             start.ArgumentList.Add(password);
         }
 
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Assert.Fail("redis-server is not installed: apt-get install redis-server (.ci/run installs it).");
-            throw;
-        }
-
+        var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

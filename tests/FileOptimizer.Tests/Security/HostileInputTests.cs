@@ -126,6 +126,12 @@ public sealed class HostileInputTests
             return "the output carries the appended payload";
         }
 
+        string[] leaks = ["/tmp", "/jobs/", "Exception", "vips", "VipsForeign", " at ", "stack"];
+        if (leaks.FirstOrDefault(l => detail.Contains(l, StringComparison.OrdinalIgnoreCase)) is { } leak)
+        {
+            return $"the answer leaks internals ({leak})";
+        }
+
         if (ValidControls.Contains(file.Replace('\\', '/')) || file.StartsWith("libpng-pngsuite", StringComparison.Ordinal))
         {
             return completed ? null : "a valid image must complete";
