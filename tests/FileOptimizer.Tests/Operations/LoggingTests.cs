@@ -85,7 +85,7 @@ public sealed class LoggingTests
     public async Task Rejected_uploads_are_security_events_and_nothing_logs_keys_file_names_or_file_contents()
     {
         var (app, logs) = AppWithLogs();
-        var secrets = new[] { "KEY-4d1f9a", "BEARER-77c2e0", "QUERY-5be013", "NAME-0a9c3e", "CONTENT-e61f2b" };
+        var secrets = new[] { "KEY-4d1f9a", "BEARER-77c2e0", "QUERY-5be013", "NAME-0a9c3e", "CONTENT-e61f2b", "ACCEPTED-93d7aa" };
         using (app)
         {
             using var api = app.Api();
@@ -106,6 +106,10 @@ public sealed class LoggingTests
             Assert.Equal("Warning", security.Str("@l"));
             var line = await LogFiles.WaitForAsync(logs, "app-*.log", e => e.Message().StartsWith("HTTP POST /api/upload responded 415", StringComparison.Ordinal));
             Assert.Equal("/api/upload", line.Str("RequestPath")); // the query string is left out
+
+            var accepted = await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), fileName: "ACCEPTED-93d7aa.gif");
+            await api.WaitForCompletionAsync(accepted);
+            await LogFiles.WaitForAsync(logs, "app-*.log", e => e.Message().Contains($"Job \"{accepted}\" completed", StringComparison.Ordinal));
         }
 
         var everything = string.Join('\n', Directory.GetFiles(logs).Select(File.ReadAllText));
