@@ -45,6 +45,28 @@ public sealed class LoggingTests
     }
 
     [Fact]
+    public async Task Log_files_roll_over_at_their_size_limit_and_only_the_newest_are_kept()
+    {
+        var (app, logs) = AppWithLogs(new() { ["Log:FileSizeLimitBytes"] = "2048", ["Log:RetainedFileCount"] = "3" });
+        using (app)
+        {
+            using var api = app.Api();
+            for (var i = 0; i < 40; i++)
+            {
+                using (await api.Http.GetAsync($"/api/status/{i:x32}", TestContext.Current.CancellationToken))
+                {
+                }
+            }
+
+            await LogFiles.WaitForAsync(logs, "app-*.log", e => e.Message().Contains($"/api/status/{39:x32} responded", StringComparison.Ordinal));
+            var files = Directory.GetFiles(logs, "app-*.log");
+            Assert.Equal(3, files.Length);
+            Assert.All(files, file => Assert.InRange(new FileInfo(file).Length, 1, 2048 + 1024)); // the event that reaches the limit is written whole
+            Assert.Contains(files, file => Path.GetFileName(file).Contains('_', StringComparison.Ordinal)); // app-20261124_003.log
+        }
+    }
+
+    [Fact]
     public async Task Slow_requests_are_warnings_marked_slow_and_health_probes_stay_out_of_the_information_log()
     {
         var (app, logs) = AppWithLogs(new() { ["Log:SlowRequestMs"] = "1" });
