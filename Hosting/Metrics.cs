@@ -35,7 +35,7 @@ public sealed class OptimizerMetrics : IHostedService
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _rateLimited;
 
-    /// <summary>The last status counted per job, so a progress event does not count again. Finished jobs leave it.</summary>
+    /// <summary>The last status counted per job, so a progress event does not count again; a deleted job leaves it.</summary>
     private readonly ConcurrentDictionary<string, JobStatus> _statuses = new(StringComparer.Ordinal);
 
     public OptimizerMetrics(IMeterFactory meters, JobStore store, JobQueue queue, JobWorker worker, JobStatistics statistics)
@@ -66,6 +66,7 @@ public sealed class OptimizerMetrics : IHostedService
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _store.Changed += OnJobChanged;
+        _store.Deleted += OnJobDeleted;
         return Task.CompletedTask;
     }
 
@@ -113,6 +114,8 @@ public sealed class OptimizerMetrics : IHostedService
         }
     }
 
+    private void OnJobDeleted(JobRecord record) => _statuses.TryRemove(record.Id, out _);
+
     /// <summary>True once per status a job enters; progress changes within one status are not transitions.</summary>
     private bool Enters(string id, JobStatus status, out bool firstSeen)
     {
@@ -136,11 +139,6 @@ public sealed class OptimizerMetrics : IHostedService
                 firstSeen = true;
                 break;
             }
-        }
-
-        if (status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled)
-        {
-            _statuses.TryRemove(id, out _); // a retry enters "queued" again and counts again
         }
 
         return true;
