@@ -127,6 +127,47 @@ public sealed partial class ContainerTests
         }
     }
 
+    [Fact]
+    public async Task The_compose_environment_starts_the_service_and_its_redis_check_answers()
+    {
+        var compose = File.ReadAllLines(Path.Combine(ServiceProcess.RepositoryRoot, "docker-compose.yml"));
+        var environment = ComposeEnvironment(compose, "fileoptimizer");
+        await using var redis = await RedisServer.StartAsync();
+        var work = TestFiles.NewTempDirectory("compose");
+        Assert.Equal("redis://redis:6379", environment["REDIS_URL"]);
+        // The compose network's names and paths, as they are on this machine.
+        environment["REDIS_URL"] = $"redis://127.0.0.1:{redis.Port}";
+        environment["TEMP_DIR"] = Path.Combine(work, "uploads");
+        environment["LOG_DIR"] = Path.Combine(work, "logs");
+        environment["PORT"] = ServiceProcess.FreePort().ToString();
+
+        await using var service = ServiceProcess.Start(ServiceProcess.BuiltApp, environment);
+        await service.WaitUntilLiveAsync();
+        using var api = service.Api();
+        var health = await HealthTests.HealthAsync(api, "/api/health/detailed", HttpStatusCode.OK, "ok");
+
+        Assert.True(HealthTests.Check(health, "redis")["configured"]!.GetValue<bool>());
+        Assert.Equal("Development", HealthTests.Check(health, "server").Str("environment"));
+        Assert.Contains(service.Output, line => line.Contains(" INF] Microsoft.Hosting.Lifetime: Now listening on", StringComparison.Ordinal)); // text logs
+    }
+
+    /// <summary>The environment block of one service in docker-compose.yml (KEY: value lines; quotes and comments removed).</summary>
+    private static Dictionary<string, string?> ComposeEnvironment(string[] compose, string service)
+    {
+        var start = Array.IndexOf(compose, "  " + service + ":");
+        var block = Array.FindIndex(compose, start, line => line == "    environment:");
+        Assert.True(start >= 0 && block > start, $"No environment block for {service} in docker-compose.yml");
+        var environment = new Dictionary<string, string?>();
+        foreach (var line in compose.Skip(block + 1).TakeWhile(line => line.StartsWith("      ", StringComparison.Ordinal)))
+        {
+            var match = Regex.Match(line, """^\s+(?<key>[A-Z_]+): (?<value>"[^"]*"|[^#\s]*)""");
+            Assert.True(match.Success, $"Not a KEY: value line: {line}");
+            environment[match.Groups["key"].Value] = match.Groups["value"].Value.Trim('"');
+        }
+
+        return environment;
+    }
+
     /// <summary>Copies what "COPY . ." would see: everything but what .dockerignore names (its simple forms: name, name/, **/name/, *.ext).</summary>
     private static void CopyBuildContext(string from, string to, string[] ignore)
     {
