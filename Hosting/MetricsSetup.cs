@@ -1,6 +1,5 @@
 using FileOptimizer.Hosting.Health;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.RateLimiting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -38,21 +37,6 @@ public static class MetricsSetup
             {
                 earlier?.Invoke(context);
                 ObserveRejectedUpload(context);
-            };
-        });
-        // Every refusal of the rate limiter, counted before the limiter's own answer (Security/RateLimiting.cs) is written.
-        services.AddOptions<RateLimiterOptions>().PostConfigure(options =>
-        {
-            var earlier = options.OnRejected;
-            options.OnRejected = async (rejected, cancellationToken) =>
-            {
-                var context = rejected.HttpContext;
-                var policy = context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? "global";
-                context.RequestServices.GetRequiredService<OptimizerMetrics>().RecordRateLimited(policy);
-                if (earlier is not null)
-                {
-                    await earlier(rejected, cancellationToken);
-                }
             };
         });
         return services;

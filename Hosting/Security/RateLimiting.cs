@@ -72,6 +72,7 @@ public static class RateLimiting
         var context = rejected.HttpContext;
         var policy = context.Items[PolicyItem] as string ?? "global";
         SecurityEvents.RateLimited(SecurityEvents.Logger(context.RequestServices), policy, SecurityEvents.Client(context), context.Request.Method, context.Request.Path);
+        context.RequestServices.GetRequiredService<OptimizerMetrics>().RecordRateLimited(policy);
         var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 60;
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
