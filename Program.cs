@@ -13,6 +13,7 @@ builder.Services.AddHealthChecks();                   // /api/health
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();                            // CSP, nosniff, framing, referrer, permissions on every answer
 app.UseApiErrorHandling();
 app.UseDefaultFiles();
 app.UseStaticFiles();
@@ -20,6 +21,7 @@ app.UseStaticFiles();
 app.MapUpload();
 app.MapStatus();
 app.MapDownload();
+app.MapArchive();
 app.MapHealth();
 
 app.Run();
