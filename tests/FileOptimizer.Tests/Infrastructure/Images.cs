@@ -5,11 +5,14 @@ namespace FileOptimizer.Tests.Infrastructure;
 /// <summary>libvips on the test side: opens what the service returned and derives inputs the corpus lacks.</summary>
 public static class Images
 {
-    public static Image Open(byte[] bytes) => Image.NewFromBuffer(bytes, access: Enums.Access.Sequential);
+    public static Image Open(byte[] bytes) => Image.NewFromBuffer(bytes);
 
     public static Image OpenAllFrames(byte[] bytes) => Image.NewFromBuffer(bytes, "n=-1");
 
-    public static string Loader(byte[] bytes) => Image.FindLoadBuffer(bytes) ?? "(not an image)";
+    /// <summary>The format libvips sniffs from the bytes: jpeg, png, webp, gif, heif, tiff, svg, or "none".</summary>
+    public static string Format(byte[] bytes) => Image.FindLoadBuffer(bytes) is { } loader
+        ? loader.Replace("VipsForeignLoad", "", StringComparison.Ordinal).Replace("Buffer", "", StringComparison.Ordinal).Replace("Nsgif", "Gif", StringComparison.Ordinal).ToLowerInvariant()
+        : "none";
 
     public static int Frames(Image image) => image.Contains("n-pages") ? (int)image.Get("n-pages") : 1;
 

@@ -39,7 +39,8 @@ public sealed class OptimizerApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("urls", "http://127.0.0.1:0");
-        foreach (var (key, value) in _settings)
+        // A null value leaves the setting at the service's own default.
+        foreach (var (key, value) in _settings.Where(s => s.Value is not null))
         {
             builder.UseSetting(key, value);
         }

@@ -1,0 +1,125 @@
+using System.Net.Http.Headers;
+using FileOptimizer.Tests.Infrastructure;
+
+namespace FileOptimizer.Tests;
+
+public sealed class DownloadTests : IDisposable
+{
+    private readonly OptimizerApp _app = new();
+    private readonly ApiClient _api;
+
+    public DownloadTests() => _api = _app.Api();
+
+    public void Dispose()
+    {
+        _api.Dispose();
+        _app.Dispose();
+    }
+
+    private async Task<(string Id, byte[] Whole)> CompletedJobAsync()
+    {
+        var id = await _api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"), fileName: "Été à Paris.jpeg");
+        await _api.WaitForCompletionAsync(id);
+        return (id, await _api.DownloadAsync(id));
+    }
+
+    [Fact]
+    public async Task Download_carries_the_plan_headers_validators_and_a_clean_attachment_name()
+    {
+        var (id, whole) = await CompletedJobAsync();
+        var status = await _api.StatusAsync(id);
+
+        using var response = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+
+        Assert.Equal("image/jpeg", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(whole.Length, response.Content.Headers.ContentLength);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("Été à Paris.jpg", response.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.Equal(status.Number("originalSize").ToString(), response.Headers.GetValues("X-Original-Size").Single());
+        Assert.Equal(Math.Round(status["ratio"]!.GetValue<double>()).ToString(), response.Headers.GetValues("X-Compression-Ratio").Single());
+        Assert.Equal(status.Number("processingTime").ToString(), response.Headers.GetValues("X-Processing-Time").Single());
+        Assert.NotNull(response.Headers.ETag);
+        Assert.NotNull(response.Content.Headers.LastModified);
+        Assert.Equal("bytes", response.Headers.AcceptRanges.Single());
+    }
+
+    [Fact]
+    public async Task Range_request_gets_206_with_exactly_those_bytes()
+    {
+        var (id, whole) = await CompletedJobAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/download/{id}");
+        request.Headers.Range = new RangeHeaderValue(0, 1023);
+
+        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal($"bytes 0-1023/{whole.Length}", response.Content.Headers.ContentRange?.ToString());
+        Assert.Equal(whole[..1024], await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Suffix_range_resumes_the_end_of_the_file()
+    {
+        var (id, whole) = await CompletedJobAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/download/{id}");
+        request.Headers.Range = new RangeHeaderValue(null, 500);
+
+        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal(whole[^500..], await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Range_beyond_the_end_gets_416_with_the_size()
+    {
+        var (id, whole) = await CompletedJobAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/download/{id}");
+        request.Headers.Range = new RangeHeaderValue(whole.Length + 10, whole.Length + 20);
+
+        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, response.StatusCode);
+        Assert.Equal($"bytes */{whole.Length}", response.Content.Headers.ContentRange?.ToString());
+    }
+
+    [Fact]
+    public async Task Conditional_request_with_the_etag_gets_304()
+    {
+        var (id, _) = await CompletedJobAsync();
+        using var first = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/download/{id}");
+        request.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+
+        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Download_before_the_job_is_finished_gets_409_saying_its_state()
+    {
+        using var form = ApiClient.Form(TestFiles.Corpus("jpeg/Garden.jpg"));
+        form.Add(new StringContent("false"), "autoProcess");
+        using var upload = await _api.Http.PostAsync("/api/upload", form, TestContext.Current.CancellationToken);
+        var id = (await upload.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(TestContext.Current.CancellationToken))!.Str("jobId");
+
+        using var response = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+
+        var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.Conflict);
+        Assert.Contains("waiting", problem.Str("detail"));
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef")]
+    [InlineData("not-a-job")]
+    [InlineData("..%2F..%2Fetc%2Fpasswd")]
+    public async Task Unknown_or_malformed_job_id_gets_404_for_status_and_download(string id)
+    {
+        using var download = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        using var status = await _api.Http.GetAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
+
+        Assert.Contains("No job has this id", (await ApiClient.ProblemAsync(download, HttpStatusCode.NotFound)).Str("detail"));
+        await ApiClient.ProblemAsync(status, HttpStatusCode.NotFound);
+    }
+}

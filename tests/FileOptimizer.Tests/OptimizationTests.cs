@@ -1,0 +1,218 @@
+using FileOptimizer.Tests.Infrastructure;
+using NetVips;
+
+namespace FileOptimizer.Tests;
+
+public sealed class OptimizationTests : IDisposable
+{
+    private readonly OptimizerApp _app = new();
+    private readonly ApiClient _api;
+
+    public OptimizationTests() => _api = _app.Api();
+
+    public void Dispose()
+    {
+        _api.Dispose();
+        _app.Dispose();
+    }
+
+    [Theory]
+    [InlineData("jpeg/Garden.jpg", "jpeg")]
+    [InlineData("png/Spring.png", "png")]
+    [InlineData("png/Arc-Colors-Transparent-Wallpaper.png", "png")]
+    [InlineData("webp/wood-d.webp", "webp")]
+    [InlineData("gif/postcard.gif", "gif")]
+    [InlineData("svg/tangram_erwan_01.svg", "png")]
+    public async Task Every_input_format_round_trips_to_a_valid_smaller_or_equal_image_of_the_same_size(string corpusFile, string expectedFormat)
+    {
+        var path = TestFiles.Corpus(corpusFile);
+        using var original = Image.NewFromFile(path);
+
+        var id = await _api.UploadAsync(path);
+        var status = await _api.WaitForCompletionAsync(id);
+        var bytes = await _api.DownloadAsync(id);
+
+        Assert.Equal(expectedFormat, Images.Format(bytes));
+        using var result = Images.Open(bytes);
+        Assert.Equal(original.Width, result.Width);
+        Assert.Equal(original.PageHeight, result.PageHeight);
+        Assert.Equal(bytes.Length, status.Number("optimizedSize"));
+        if (!corpusFile.EndsWith(".svg", StringComparison.Ordinal))
+        {
+            Assert.True(bytes.Length <= new FileInfo(path).Length, $"{corpusFile}: {bytes.Length} bytes out of {new FileInfo(path).Length}");
+        }
+
+        Assert.True(Images.Difference(original, result) < 6, $"{corpusFile} looks different after optimization");
+    }
+
+    [Theory]
+    [InlineData("tif", "tiff", "png")]
+    [InlineData("avif", "heif", "avif")]
+    public async Task Derived_tiff_and_avif_inputs_are_read_and_written_in_their_web_format(string extension, string loader, string expectedOutput)
+    {
+        // The corpus has no TIFF or AVIF: derived here from a corpus photo with libvips.
+        var directory = TestFiles.NewTempDirectory("derived");
+        var path = Path.Combine(directory, "meadow." + extension);
+        using (var source = Image.Thumbnail(TestFiles.Corpus("jpeg/GreenMeadow.jpg"), 640))
+        {
+            source.WriteToFile(path);
+        }
+
+        Assert.Equal(loader, Images.Format(File.ReadAllBytes(path)));
+        var id = await _api.UploadAsync(path);
+        var status = await _api.WaitForCompletionAsync(id);
+
+        Assert.Equal(expectedOutput, status.Str("outputFormat"));
+        using var result = Images.Open(await _api.DownloadAsync(id));
+        Assert.Equal(640, result.Width);
+    }
+
+    [Theory]
+    [InlineData("jpeg", "jpeg", "image/jpeg")]
+    [InlineData("png", "png", "image/png")]
+    [InlineData("webp", "webp", "image/webp")]
+    [InlineData("avif", "heif", "image/avif")]
+    [InlineData("gif", "gif", "image/gif")]
+    public async Task Each_output_format_is_produced_and_served_with_its_content_type_and_extension(string format, string loader, string contentType)
+    {
+        var id = await _api.UploadAsync(TestFiles.Corpus("jpeg/FreshFlower.jpg"), $$"""{"format":"{{format}}","maxWidth":400}""");
+        var status = await _api.WaitForCompletionAsync(id);
+
+        using var response = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(format, status.Str("outputFormat"));
+        Assert.Equal(loader, Images.Format(bytes));
+        var extension = format == "jpeg" ? ".jpg" : "." + format;
+        Assert.Equal("FreshFlower" + extension, response.Content.Headers.ContentDisposition?.FileNameStar);
+        using var image = Images.Open(bytes);
+        Assert.Equal(400, image.Width);
+    }
+
+    [Fact]
+    public async Task Resize_fits_inside_the_box_and_never_enlarges()
+    {
+        var shrink = await _api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"maxWidth":640,"maxHeight":200}""");
+        var enlarge = await _api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"maxWidth":5000,"maxHeight":5000}""");
+
+        var shrunk = await _api.WaitForCompletionAsync(shrink);
+        var kept = await _api.WaitForCompletionAsync(enlarge);
+
+        // 1278×720 inside 640×200: the height decides, the aspect ratio stays.
+        Assert.Equal(200, shrunk.Whole("outputHeight"));
+        Assert.InRange(shrunk.Whole("outputWidth"), 354, 356);
+        Assert.Equal(1278, kept.Whole("outputWidth"));
+        Assert.Equal(720, kept.Whole("outputHeight"));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public async Task Exif_orientation_is_applied_to_the_pixels(int orientation)
+    {
+        // The corpus has no rotated photos: stored pixels are derived so that applying the orientation shows the original.
+        using var upright = Image.Thumbnail(TestFiles.Corpus("jpeg/LadyBird.jpg"), 480).CopyMemory();
+        using var stored = orientation switch
+        {
+            2 => upright.FlipHor(),
+            3 => upright.Rot180(),
+            4 => upright.FlipVer(),
+            5 => upright.Rot90().FlipHor(),
+            6 => upright.Rot270(),
+            7 => upright.Rot270().FlipHor(),
+            _ => upright.Rot90(),
+        };
+        using var tagged = stored.Mutate(m => m.Set(GValue.GIntType, "orientation", orientation));
+        var path = Path.Combine(TestFiles.NewTempDirectory("orientation"), $"rotated-{orientation}.jpg");
+        tagged.Jpegsave(path, q: 95);
+
+        var id = await _api.UploadAsync(path);
+        var status = await _api.WaitForCompletionAsync(id);
+        using var result = Images.Open(await _api.DownloadAsync(id));
+
+        Assert.Equal(upright.Width, result.Width);
+        Assert.Equal(upright.Height, result.Height);
+        Assert.True(!result.Contains("orientation") || (int)result.Get("orientation") == 1, "The orientation tag must be gone once applied.");
+        Assert.True(Images.Difference(upright, result) < 8, $"Orientation {orientation} was not undone: difference {Images.Difference(upright, result):0.0}");
+        Assert.Equal(upright.Width, status.Whole("width"));
+    }
+
+    [Theory]
+    [InlineData("gif")]
+    [InlineData("webp")]
+    public async Task An_animated_gif_keeps_all_its_frames(string format)
+    {
+        var path = TestFiles.Corpus("gif/SmallFullColourGIF.gif");
+        using var original = Image.NewFromFile(path, kwargs: new VOption { { "n", -1 } });
+        var frames = Images.Frames(original);
+        Assert.True(frames > 1);
+
+        var id = await _api.UploadAsync(path, $$"""{"format":"{{format}}"}""");
+        var status = await _api.WaitForCompletionAsync(id);
+        using var result = Images.OpenAllFrames(await _api.DownloadAsync(id));
+
+        Assert.Equal(frames, status.Whole("frames"));
+        Assert.Equal(frames, Images.Frames(result));
+        Assert.Equal(original.PageHeight, result.PageHeight);
+    }
+
+    [Fact]
+    public async Task Stripping_metadata_drops_gps_exif_and_xmp_but_keeps_the_colour_profile()
+    {
+        // Derived: the GPS/EXIF/XMP sample with the ICC profile of a corpus camera photo attached.
+        using var profiled = Image.NewFromFile(TestFiles.Corpus("jpeg/DSCN0614_small.jpg"));
+        var profile = (byte[])profiled.Get("icc-profile-data");
+        using var withGps = Image.NewFromFile(TestFiles.BadInput("suites/generated/meta_gps_exif_xmp.jpg"));
+        Assert.True(withGps.Contains("exif-data"));
+        using var tagged = withGps.Mutate(m => m.Set(GValue.BlobType, "icc-profile-data", profile));
+        var path = Path.Combine(TestFiles.NewTempDirectory("metadata"), "gps.jpg");
+        tagged.Jpegsave(path, keep: Enums.ForeignKeep.All);
+
+        var stripped = await _api.UploadAsync(path);
+        var kept = await _api.UploadAsync(path, """{"stripMetadata":false}""");
+        await _api.WaitForCompletionAsync(stripped);
+        await _api.WaitForCompletionAsync(kept);
+
+        var strippedBytes = await _api.DownloadAsync(stripped);
+        using var clean = Images.Open(strippedBytes);
+        Assert.False(clean.Contains("exif-data"), "EXIF (with GPS) must be gone");
+        Assert.False(clean.Contains("xmp-data"), "XMP must be gone");
+        Assert.DoesNotContain("GPS", System.Text.Encoding.Latin1.GetString(strippedBytes), StringComparison.Ordinal);
+        Assert.Equal(profile, (byte[])clean.Get("icc-profile-data"));
+        using var full = Images.Open(await _api.DownloadAsync(kept));
+        Assert.True(full.Contains("exif-data"), "stripMetadata=false keeps EXIF");
+    }
+
+    [Theory]
+    [InlineData("webp/vnc-l.webp")]
+    [InlineData("gif/GifSample.gif")]
+    public async Task A_result_that_is_not_smaller_is_replaced_by_the_original(string corpusFile)
+    {
+        var path = TestFiles.Corpus(corpusFile);
+
+        var id = await _api.UploadAsync(path);
+        var status = await _api.WaitForCompletionAsync(id);
+
+        Assert.Equal("kept-original", status.Str("outcome"));
+        Assert.Equal(File.ReadAllBytes(path), await _api.DownloadAsync(id));
+        Assert.Equal(0, status["ratio"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task Jpeg_output_of_a_transparent_png_is_flattened_on_white()
+    {
+        var id = await _api.UploadAsync(TestFiles.Corpus("png/balloons-aj.png"), """{"format":"jpeg","maxWidth":300}""");
+        await _api.WaitForCompletionAsync(id);
+
+        using var result = Images.Open(await _api.DownloadAsync(id));
+        Assert.False(result.HasAlpha());
+        // The clip art's transparent corner comes out white.
+        var corner = result.Getpoint(0, 0);
+        Assert.All(corner, value => Assert.True(value > 240, $"corner {string.Join(",", corner)}"));
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using FileOptimizer.Tests.Infrastructure;
+
+namespace FileOptimizer.Tests;
+
+public sealed class RecoveryTests
+{
+    [Fact]
+    public async Task A_new_host_on_the_same_storage_finishes_what_the_first_left_and_keeps_completed_jobs()
+    {
+        var storage = TestFiles.NewTempDirectory("restart");
+        string done;
+        var interrupted = new List<string>();
+        var first = new OptimizerApp(new Dictionary<string, string?> { ["Processing:Workers"] = "1" }, storage);
+        using (var api = first.Api())
+        {
+            done = await api.UploadAsync(TestFiles.Corpus("jpeg/FreshFlower.jpg"));
+            await api.WaitForCompletionAsync(done);
+            foreach (var file in new[] { "jpeg/Elephants_3840x2160.jpg", "jpeg/Dune.jpg", "png/Float-into-MATE.png" })
+            {
+                interrupted.Add(await api.UploadAsync(TestFiles.Corpus(file), """{"format":"avif"}"""));
+            }
+
+            Assert.Contains((await api.StatusAsync(interrupted[^1])).Str("status"), new[] { "queued", "processing" });
+        }
+
+        first.Dispose(); // the host stops with jobs running and waiting
+
+        // What a kill -9 leaves: a record still saying "processing".
+        var crashed = Path.Combine(storage, "jobs", interrupted[0], "job.json");
+        var record = JsonNode.Parse(File.ReadAllText(crashed))!.AsObject();
+        record["status"] = "processing";
+        File.WriteAllText(crashed, record.ToJsonString());
+        File.WriteAllText(Path.Combine(storage, "jobs", interrupted[0], "result.avif.0123.tmp"), "partial output of the killed run");
+
+        using var second = new OptimizerApp(storageRoot: storage);
+        using var resumed = second.Api();
+        foreach (var id in interrupted)
+        {
+            var status = await resumed.WaitForCompletionAsync(id, TimeSpan.FromMinutes(3));
+            Assert.Equal("avif", status.Str("outputFormat"));
+            Assert.Equal("heif", Images.Format(await resumed.DownloadAsync(id)));
+        }
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(storage, "jobs", done, "result.jpg")), await resumed.DownloadAsync(done));
+        Assert.Empty(Directory.GetFiles(Path.Combine(storage, "jobs"), "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task An_upload_that_never_finished_leaves_nothing_after_a_restart()
+    {
+        var storage = TestFiles.NewTempDirectory("half-upload");
+        var orphan = Path.Combine(storage, "jobs", "0123456789abcdef0123456789abcdef");
+        Directory.CreateDirectory(orphan);
+        File.WriteAllText(Path.Combine(orphan, "original.tmp"), "half an upload");
+
+        using var app = new OptimizerApp(storageRoot: storage);
+        using var api = app.Api();
+        using var response = await api.Http.GetAsync("/api/health", TestContext.Current.CancellationToken);
+
+        Assert.False(Directory.Exists(orphan));
+    }
+
+    [Fact]
+    public async Task Jobs_older_than_the_retention_are_deleted_with_their_files()
+    {
+        using var app = new OptimizerApp(new Dictionary<string, string?>
+        {
+            ["Storage:RetentionSeconds"] = "2",
+            ["Storage:SweepIntervalSeconds"] = "1",
+        });
+        using var api = app.Api();
+        var id = await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        await api.WaitForCompletionAsync(id);
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(250, TestContext.Current.CancellationToken);
+            using var response = await api.Http.GetAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
+            status = response.StatusCode;
+        }
+        while (status == HttpStatusCode.OK && DateTime.UtcNow < deadline);
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.False(Directory.Exists(Path.Combine(app.StorageRoot, "jobs", id)));
+    }
+}
