@@ -1,0 +1,277 @@
+using System.IO.Compression;
+using FileOptimizer.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace FileOptimizer.Tests.Browser;
+
+/// <summary>The web page in Debian's Chromium against the real service: what a person does, checked as they would see it.</summary>
+public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
+{
+    private static readonly string Jpeg = TestFiles.Corpus("jpeg/Bush-dog.jpg");
+    private static readonly string Png = TestFiles.Corpus("png/Spring.png");
+
+    [Fact]
+    public async Task Two_dropped_images_reach_100_percent_with_sizes_and_download_one_by_one_and_as_a_zip()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        using var api = app.Api();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+
+        await session.DropAsync(Jpeg, Png);
+
+        var jpegCard = await session.WaitForCompletedAsync("Bush-dog.jpg");
+        var pngCard = await session.WaitForCompletedAsync("Spring.png");
+        await Expect(jpegCard.Locator(".meta")).ToContainTextAsync("69.3 KB");   // original size
+        await Expect(jpegCard.Locator(".meta")).ToContainTextAsync("JPEG");
+        await Expect(jpegCard.Locator(".result")).ToContainTextAsync(" KB");     // new size
+        await Expect(jpegCard.Locator(".outcome")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(Optimized: .*smaller|Already optimal: kept the original)"));
+        await Expect(pngCard.Locator(".meta")).ToContainTextAsync("77.5 KB");
+        await Expect(session.Page.Locator("#totals")).ToContainTextAsync("2 files · 2 done");
+        await Expect(session.Page.Locator("#announcer")).ToContainTextAsync("is done");
+
+        // One file: the browser's own download, with the service's name, and the bytes open as an image.
+        var download = await session.Page.RunAndWaitForDownloadAsync(() => jpegCard.Locator(".download").ClickAsync());
+        Assert.Equal("Bush-dog.jpg", download.SuggestedFilename);
+        var bytes = await File.ReadAllBytesAsync((await download.PathAsync())!, TestContext.Current.CancellationToken);
+        using (var image = Images.Open(bytes))
+        {
+            Assert.True(image.Width > 0 && image.Height > 0);
+        }
+
+        var jobId = new Uri(session.BaseAddress, await jpegCard.Locator(".download").GetAttributeAsync("href")).Segments.Last();
+        Assert.Equal(await api.DownloadAsync(jobId), bytes);
+
+        // All files: one ZIP with both results under their download names.
+        var zipDownload = await session.Page.RunAndWaitForDownloadAsync(() => session.Page.Locator("#download-all").ClickAsync());
+        Assert.Equal("fileoptimizer.zip", zipDownload.SuggestedFilename);
+        using (var zip = ZipFile.OpenRead((await zipDownload.PathAsync())!))
+        {
+            Assert.Equal(["Bush-dog.jpg", "Spring.png"], zip.Entries.Select(entry => entry.FullName).Order());
+            await using var entry = await zip.GetEntry("Bush-dog.jpg")!.OpenAsync(TestContext.Current.CancellationToken);
+            using var copy = new MemoryStream();
+            await entry.CopyToAsync(copy, TestContext.Current.CancellationToken);
+            Assert.Equal(bytes, copy.ToArray());
+        }
+
+        await session.ScreenshotAsync("two-files-done");
+        session.AssertQuietConsole();
+    }
+
+    [Fact]
+    public async Task Choosing_webp_applies_to_the_next_upload_and_is_remembered_after_a_reload()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        using var api = app.Api();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+
+        await session.Page.GetByLabel("Output format").SelectOptionAsync("webp");
+        await session.DropAsync(Jpeg);
+
+        var card = await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await Expect(card.Locator(".result")).ToContainTextAsync("WebP");
+        var jobId = new Uri(session.BaseAddress, await card.Locator(".download").GetAttributeAsync("href")).Segments.Last();
+        var status = await api.StatusAsync(jobId);
+        Assert.Equal("webp", status.Str("outputFormat"));
+        var download = await session.Page.RunAndWaitForDownloadAsync(() => card.Locator(".download").ClickAsync());
+        Assert.Equal("Bush-dog.webp", download.SuggestedFilename);
+        Assert.Equal("webp", Images.Format(await File.ReadAllBytesAsync((await download.PathAsync())!, TestContext.Current.CancellationToken)));
+
+        await session.GoToAsync();
+        await Expect(session.Page.GetByLabel("Output format")).ToHaveValueAsync("webp");
+        session.AssertQuietConsole();
+    }
+
+    [Fact]
+    public async Task Bad_inputs_show_messages_a_person_understands()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Upload:MaxSize"] = "400000" });
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+
+        await session.DropAsync(TestFiles.BadInput("html-named.jpg"), TestFiles.BadInput("pixel-flood-30000x30000.png"), TestFiles.Corpus("jpeg/Storm.jpg"));
+
+        var html = session.Card("html-named.jpg");
+        await Expect(html).ToHaveAttributeAsync("data-state", "error", new LocatorAssertionsToHaveAttributeOptions { Timeout = PageSession.JobTimeout });
+        await Expect(html.Locator(".error")).ToContainTextAsync("not an image FileOptimizer can read");
+        var flood = session.Card("pixel-flood-30000x30000.png");
+        await Expect(flood).ToHaveAttributeAsync("data-state", "error", new LocatorAssertionsToHaveAttributeOptions { Timeout = PageSession.JobTimeout });
+        await Expect(flood.Locator(".error")).ToContainTextAsync("cannot be processed");
+        await Expect(flood.Locator(".error")).ToContainTextAsync("30000 × 30000");
+        var large = session.Card("Storm.jpg");
+        await Expect(large).ToHaveAttributeAsync("data-state", "error", new LocatorAssertionsToHaveAttributeOptions { Timeout = PageSession.JobTimeout });
+        await Expect(large.Locator(".error")).ToContainTextAsync("too large");
+        await Expect(large.Locator(".retry")).ToBeHiddenAsync(); // sending it again cannot help
+
+        await session.ScreenshotAsync("bad-inputs");
+        session.AssertQuietConsole(413, 415, 422);
+    }
+
+    [Fact]
+    public async Task After_a_reload_the_history_comes_back_from_the_server()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        await session.DropAsync(Jpeg, Png);
+        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await session.WaitForCompletedAsync("Spring.png");
+
+        await session.GoToAsync();
+
+        await Expect(session.Cards).ToHaveCountAsync(2);
+        var card = await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await Expect(card.Locator(".result")).ToContainTextAsync("KB");
+        await session.WaitForCompletedAsync("Spring.png");
+        await Expect(session.Page.Locator("#totals")).ToContainTextAsync("2 files · 2 done");
+        await Expect(session.Page.Locator("#download-all")).ToBeEnabledAsync();
+
+        // Removing one deletes its job and keeps it gone after the next reload.
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Remove Bush-dog.jpg" }).ClickAsync();
+        await Expect(session.Cards).ToHaveCountAsync(1);
+        await session.GoToAsync();
+        await Expect(session.Cards).ToHaveCountAsync(1);
+        await Expect(session.Card("Spring.png")).ToHaveCountAsync(1);
+        session.AssertQuietConsole();
+    }
+
+    [Fact]
+    public async Task Invalid_settings_are_explained_and_hold_uploads_back()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+
+        await session.Page.GetByLabel("Width").FillAsync("70000");
+
+        await Expect(session.Page.Locator("#maxWidth-error")).ToContainTextAsync("65535");
+        await Expect(session.Page.GetByLabel("Width")).ToHaveAttributeAsync("aria-invalid", "true");
+        await session.DropAsync(Jpeg);
+        var card = session.Card("Bush-dog.jpg");
+        await Expect(card).ToHaveAttributeAsync("data-state", "error");
+        await Expect(card.Locator(".error")).ToContainTextAsync("settings are not valid");
+
+        await session.Page.GetByLabel("Width").FillAsync("300");
+        await Expect(session.Page.Locator("#maxWidth-error")).ToBeHiddenAsync();
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Retry Bush-dog.jpg" }).ClickAsync();
+        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await Expect(card.Locator(".result")).ToContainTextAsync("300 ×");
+        session.AssertQuietConsole();
+    }
+
+    [Fact]
+    public async Task Comparison_slider_shows_both_previews_and_moves_with_the_keyboard()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        await session.DropAsync(TestFiles.Corpus("jpeg/starfish.jpg"));
+        var card = await session.WaitForCompletedAsync("starfish.jpg");
+
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare starfish.jpg" }).ClickAsync();
+
+        var before = card.Locator("img.compare-before");
+        var after = card.Locator("img.compare-after");
+        await Expect(card.Locator(".compare-view")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("loading"));
+        Assert.True(await before.EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"));
+        Assert.True(await after.EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"));
+        var slider = card.GetByRole(AriaRole.Slider, new LocatorGetByRoleOptions { Name = "Comparison" });
+        await slider.FocusAsync();
+        await session.Page.Keyboard.PressAsync("Home");
+        await Expect(after).ToHaveCSSAsync("clip-path", "inset(0px 0px 0px 0%)");
+        await session.Page.Keyboard.PressAsync("End");
+        await Expect(after).ToHaveCSSAsync("clip-path", "inset(0px 0px 0px 100%)");
+
+        await session.ScreenshotAsync("comparison");
+        session.AssertQuietConsole();
+    }
+
+    [Fact]
+    public async Task Keyboard_reaches_every_control_with_a_visible_focus_and_every_control_has_a_name()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        await session.DropAsync(Jpeg);
+        await session.WaitForCompletedAsync("Bush-dog.jpg");
+
+        var reached = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            await session.Page.Keyboard.PressAsync("Tab");
+            var focus = await session.Page.EvaluateAsync<FocusInfo?>("""
+                () => {
+                  const element = document.activeElement;
+                  if (!element || element === document.body) return null;
+                  const style = getComputedStyle(element);
+                  const view = element.closest('.compare-view');
+                  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2
+                    || (view && getComputedStyle(view).outlineStyle !== 'none');
+                  return { id: element.id || element.className || element.tagName, outline };
+                }
+                """);
+            if (focus is null)
+            {
+                continue;
+            }
+
+            var id = focus.Id;
+            Assert.True(focus.Outline, $"{id} has no visible focus outline.");
+            reached.Add(id);
+        }
+
+        Assert.Contains("choose-files", reached);
+        Assert.Contains("format", reached);
+        Assert.Contains("quality", reached);
+        Assert.Contains("download-all", reached);
+        Assert.Contains(reached, id => id.Contains("download", StringComparison.Ordinal) && id.Contains("button", StringComparison.Ordinal));
+        Assert.Contains(reached, id => id.Contains("remove", StringComparison.Ordinal));
+
+        var unnamed = await session.Page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('button, a[href], input:not([hidden]), select')]
+              .filter(element => element.offsetParent !== null)
+              .filter(element => !(element.getAttribute('aria-label') || element.labels?.length || element.textContent.trim() || element.getAttribute('aria-labelledby')))
+              .map(element => element.outerHTML.slice(0, 80))
+            """);
+        Assert.Empty(unnamed);
+        session.AssertQuietConsole();
+    }
+
+    [Theory]
+    [InlineData(ColorScheme.Light, 1280, "desktop-light")]
+    [InlineData(ColorScheme.Dark, 1280, "desktop-dark")]
+    [InlineData(ColorScheme.Light, 390, "phone-light")]
+    [InlineData(ColorScheme.Dark, 390, "phone-dark")]
+    public async Task Page_fits_phone_and_desktop_widths_in_light_and_dark(ColorScheme scheme, int width, string name)
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress(), scheme, width, 844);
+        await session.DropAsync(Jpeg, TestFiles.BadInput("html-named.jpg"));
+        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await Expect(session.Card("html-named.jpg")).ToHaveAttributeAsync("data-state", "error", new LocatorAssertionsToHaveAttributeOptions { Timeout = PageSession.JobTimeout });
+
+        var overflow = await session.Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"The page is {overflow} px wider than a {width} px window.");
+        var background = await session.Page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
+        Assert.Equal(scheme == ColorScheme.Dark, IsDark(background));
+
+        await session.ScreenshotAsync(name);
+        session.AssertQuietConsole(415);
+    }
+
+    public sealed class FocusInfo
+    {
+        public string Id { get; set; } = "";
+
+        public bool Outline { get; set; }
+    }
+
+    private static bool IsDark(string rgb)
+    {
+        var parts = rgb[(rgb.IndexOf('(', StringComparison.Ordinal) + 1)..rgb.IndexOf(')', StringComparison.Ordinal)].Split(',').Select(p => double.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return (0.2126 * parts[0]) + (0.7152 * parts[1]) + (0.0722 * parts[2]) < 128;
+    }
+}
