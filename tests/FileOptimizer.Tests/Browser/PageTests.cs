@@ -239,6 +239,75 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         session.AssertQuietConsole();
     }
 
+    [Fact]
+    public async Task When_the_server_asks_for_a_key_the_field_appears_and_the_key_goes_with_every_call()
+    {
+        const string Key = "test-key-0123";
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        await Expect(session.Page.Locator("#api-key-field")).ToBeHiddenAsync();
+
+        // A gate in front of the API, as a key-protected server answers: 401 ProblemDetails with WWW-Authenticate for a missing or wrong key.
+        var keyless = new List<string>();
+        await session.Context.RouteAsync("**/api/**", async route =>
+        {
+            if (route.Request.Headers.TryGetValue("x-api-key", out var sent) && sent == Key)
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            lock (keyless)
+            {
+                keyless.Add(route.Request.Url);
+            }
+
+            await route.FulfillAsync(new RouteFulfillOptions
+            {
+                Status = 401,
+                ContentType = "application/problem+json",
+                Headers = new Dictionary<string, string> { ["WWW-Authenticate"] = "ApiKey header=\"X-API-Key\"" },
+                Body = """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"API key required","status":401,"detail":"Send the key in the X-API-Key header."}""",
+            });
+        });
+        await session.GoToAsync();
+
+        await Expect(session.Page.Locator("#api-key-field")).ToBeVisibleAsync();
+        await Expect(session.Page.Locator("#api-key-status")).ToContainTextAsync("needs an API key");
+        await session.DropAsync(Jpeg);
+        var card = session.Card("Bush-dog.jpg");
+        await Expect(card.Locator(".error")).ToContainTextAsync("needs an API key");
+
+        await session.Page.GetByLabel("API key").FillAsync(Key);
+        await session.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Use key" }).ClickAsync();
+
+        await session.WaitForCompletedAsync("Bush-dog.jpg"); // sent again by itself once the key is known
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare Bush-dog.jpg" }).ClickAsync();
+        await Expect(card.Locator(".compare-view")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("loading"));
+        Assert.True(await card.Locator("img.compare-after").EvaluateAsync<bool>("img => img.naturalWidth > 0"));
+        var download = await session.Page.RunAndWaitForDownloadAsync(() => card.Locator(".download").ClickAsync());
+        Assert.Equal("Bush-dog.jpg", download.SuggestedFilename);
+        var zip = await session.Page.RunAndWaitForDownloadAsync(() => session.Page.Locator("#download-all").ClickAsync());
+        Assert.Equal("fileoptimizer.zip", zip.SuggestedFilename);
+
+        int KeylessCount()
+        {
+            lock (keyless)
+            {
+                return keyless.Count;
+            }
+        }
+
+        var keylessBefore = KeylessCount();
+        await session.GoToAsync(); // the key stays for this tab: history, previews and events all carry it
+        await Expect(session.Cards).ToHaveCountAsync(1);
+        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await Expect(card.Locator(".thumb img")).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^blob:"));
+        Assert.Equal(keylessBefore, KeylessCount());
+        session.AssertQuietConsole(401);
+    }
+
     [Theory]
     [InlineData(ColorScheme.Light, 1280, "desktop-light")]
     [InlineData(ColorScheme.Dark, 1280, "desktop-dark")]
