@@ -8,8 +8,9 @@ builder.ConfigureServer();                            // port and Kestrel limits
 builder.Services.AddFileOptimizerOptions();           // bound and validated at start
 builder.Services.AddApiJson();                        // camelCase, enum names as strings
 builder.Services.AddApiProblemDetails();              // every error is ProblemDetails
-builder.Services.AddJobProcessing();                  // store, queue, workers, recovery, retention
+builder.Services.AddJobProcessing();                  // store, queue, workers, recovery, retention, events
 builder.Services.AddHealthChecks();                   // /api/health
+builder.Services.AddOpenApi();                        // /openapi/v1.json
 
 var app = builder.Build();
 
@@ -20,8 +21,11 @@ app.UseStaticFiles();
 
 app.MapUpload();
 app.MapStatus();
+app.MapEvents();
+app.MapProcess();
 app.MapDownload();
 app.MapArchive();
 app.MapHealth();
+app.MapOpenApi();
 
 app.Run();

@@ -43,6 +43,7 @@ public sealed record JobStatusResponse(
     JobOutcome? Outcome,
     OptimizationSettings Settings,
     int Attempts,
+    DateTimeOffset? RetryAt,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
@@ -54,7 +55,7 @@ public sealed record JobStatusResponse(
 {
     public static JobStatusResponse From(JobRecord job, double? eta) => new(
         job.Id, job.Status, job.Progress, eta, job.Priority, job.FileName, job.InputFormat, job.Width, job.Height, job.Frames, job.OriginalSize,
-        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Settings, job.Attempts,
+        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Settings, job.Attempts, job.RetryAt,
         job.CreatedAt, job.StartedAt, job.CompletedAt, job.ProcessingMs, job.Error,
         Links.Status(job.Id), Links.Events(job.Id), Links.Download(job.Id));
 }

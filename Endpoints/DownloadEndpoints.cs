@@ -5,7 +5,9 @@ using Microsoft.Net.Http.Headers;
 namespace FileOptimizer.Endpoints;
 
 /// <summary>
-/// GET /api/download/{jobId}    the result, streamed, with Range (206/416), ETag and Last-Modified
+/// GET /api/download/{jobId}            the result, streamed, with Range (206/416), ETag and Last-Modified
+/// GET /api/download/{jobId}/info       facts about the result: format, dimensions, size, ratio, metadata kept
+/// GET /api/download/{jobId}/preview    a small WebP preview of the result or (?of=original) the original; cacheable
 /// </summary>
 public static class DownloadEndpoints
 {
@@ -18,6 +20,11 @@ public static class DownloadEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Download the optimized file");
+        group.MapGet("/{jobId}/info", Info).WithSummary("Facts about the optimized file");
+        group.MapGet("/{jobId}/preview", Preview)
+            .Produces(StatusCodes.Status200OK, contentType: "image/webp")
+            .Produces(StatusCodes.Status304NotModified)
+            .WithSummary("A small preview of the result or the original");
         return group;
     }
 
@@ -56,4 +63,92 @@ public static class DownloadEndpoints
             etag,
             enableRangeProcessing: true);
     }
+
+    public static Results<Ok<ResultInfo>, ProblemHttpResult> Info(string jobId, JobStore store)
+    {
+        if (!store.TryGet(jobId, out var job))
+        {
+            return Problems.JobNotFound();
+        }
+
+        var record = job.Current;
+        if (record.Status != JobStatus.Completed || store.ResultPath(record) is not { } path || record.OutputFormat is not { } format || !File.Exists(path))
+        {
+            return Problems.WrongState(record, "facts about the result exist once its status is completed");
+        }
+
+        return TypedResults.Ok(new ResultInfo(
+            record.Id,
+            FileNames.WithExtension(record.FileName, format.Extension()),
+            format,
+            format.ContentType(),
+            record.OutputWidth ?? 0,
+            record.OutputHeight ?? 0,
+            record.OptimizedSize ?? 0,
+            record.OriginalSize,
+            record.PercentSaved ?? 0,
+            record.Outcome,
+            record.Settings.StripMetadata,
+            Previews.Metadata(path)));
+    }
+
+    public static Results<PhysicalFileHttpResult, ValidationProblem, ProblemHttpResult> Preview(string jobId, int? size, string? of, HttpContext context, JobStore store)
+    {
+        if (!store.TryGet(jobId, out var job))
+        {
+            return Problems.JobNotFound();
+        }
+
+        var edge = size ?? Previews.DefaultSize;
+        var original = string.Equals(of, "original", StringComparison.OrdinalIgnoreCase);
+        if (edge is < 16 or > Previews.MaxSize || (of is not null && !original && !string.Equals(of, "result", StringComparison.OrdinalIgnoreCase)))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [edge is < 16 or > Previews.MaxSize ? "size" : "of"] = [edge is < 16 or > Previews.MaxSize ? $"Must be from 16 to {Previews.MaxSize} pixels." : "Must be original or result."],
+            });
+        }
+
+        var record = job.Current;
+        if (!original && (record.Status != JobStatus.Completed || record.ResultFile is null))
+        {
+            return Problems.WrongState(record, "the result's preview exists once its status is completed; ask for ?of=original meanwhile");
+        }
+
+        var version = original ? record.CreatedAt.UtcTicks : (record.CompletedAt ?? record.CreatedAt).UtcTicks;
+        string path;
+        try
+        {
+            path = Previews.GetOrCreate(store.DirectoryOf(record.Id), original ? JobStore.OriginalFile : record.ResultFile!, original ? "original" : "result", edge, version);
+        }
+        catch (NetVips.VipsException)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "No preview",
+                detail: "A preview cannot be made: the image data is truncated or corrupt.");
+        }
+
+        // The original never changes; a result's preview changes when the job is processed again (new ETag).
+        context.Response.Headers.CacheControl = original ? "private, max-age=86400, immutable" : "private, no-cache";
+        return TypedResults.PhysicalFile(
+            path,
+            "image/webp",
+            lastModified: new DateTimeOffset(version, TimeSpan.Zero),
+            entityTag: new EntityTagHeaderValue($"\"{record.Id}-{(original ? "o" : "r")}{edge}-{version}\""));
+    }
 }
+
+public sealed record ResultInfo(
+    string JobId,
+    string FileName,
+    ImageFormat Format,
+    string ContentType,
+    int Width,
+    int Height,
+    long Size,
+    long OriginalSize,
+    double Ratio,
+    JobOutcome? Outcome,
+    bool MetadataStripped,
+    IReadOnlyList<string> MetadataKept);

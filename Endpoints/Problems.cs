@@ -1,4 +1,6 @@
+using FileOptimizer.Hosting;
 using FileOptimizer.Processing;
+using Microsoft.Extensions.Options;
 
 namespace FileOptimizer.Endpoints;
 
@@ -18,7 +20,7 @@ public static class Problems
     public static ProblemHttpResult FileTooLarge(long maxSize) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "File too large",
-        detail: $"Files may be at most {Bytes.Human(maxSize)} ({maxSize} bytes, UPLOAD_MAX_SIZE).");
+        detail: $"Files may be at most {JobStatistics.Human(maxSize)} ({maxSize} bytes, UPLOAD_MAX_SIZE).");
 
     public static ProblemHttpResult NotMultipart() => TypedResults.Problem(
         statusCode: StatusCodes.Status415UnsupportedMediaType,
@@ -31,28 +33,12 @@ public static class Problems
         detail: rejection.Detail,
         extensions: new Dictionary<string, object?> { ["reason"] = rejection.Reason });
 
-    public static ProblemHttpResult QueueFull(HttpContext context, int retryAfterSeconds)
+    public static ProblemHttpResult QueueFull(HttpContext context)
     {
-        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var seconds = context.RequestServices.GetRequiredService<IOptions<ProcessingOptions>>().Value.RetryAfterSeconds;
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return From(JobIntake.QueueFull);
     }
 
     private static string Json(JobStatus status) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(status.ToString());
-}
-
-public static class Bytes
-{
-    public static string Human(long bytes)
-    {
-        string[] units = ["bytes", "KB", "MB", "GB", "TB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1000 && unit < units.Length - 1)
-        {
-            value /= 1000;
-            unit++;
-        }
-
-        return unit == 0 ? $"{bytes} bytes" : $"{value:0.#} {units[unit]}";
-    }
 }

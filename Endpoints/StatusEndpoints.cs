@@ -3,14 +3,26 @@ using FileOptimizer.Processing;
 namespace FileOptimizer.Endpoints;
 
 /// <summary>
-/// GET /api/status/{jobId}    the job's state, progress, ETA, sizes and outcome
+/// GET    /api/status                   paged list, newest first (?page=&amp;limit=&amp;status=&amp;type=)
+/// GET    /api/status/stats/global      counts, throughput, processing time, bytes saved, queue, uptime
+/// GET    /api/status/types/stats       per input format: count, bytes in/out, mean ratio and time
+/// GET    /api/status/{jobId}           one job's state, progress, ETA, sizes and outcome
+/// DELETE /api/status/{jobId}           delete the job and its files (a running job is stopped first)
+/// POST   /api/status/{jobId}/retry     queue a failed or cancelled job again
 /// </summary>
 public static class StatusEndpoints
 {
+    public const int MaxPageSize = 100;
+
     public static RouteGroupBuilder MapStatus(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/status").WithTags("Status");
+        group.MapGet("/", List).WithSummary("List jobs, newest first");
+        group.MapGet("/stats/global", Global).WithSummary("Statistics over all jobs");
+        group.MapGet("/types/stats", ByType).WithSummary("Statistics per input format");
         group.MapGet("/{jobId}", GetStatus).WithName("GetStatus").WithSummary("Detailed status of one job");
+        group.MapDelete("/{jobId}", DeleteAsync).WithSummary("Delete a job and its files");
+        group.MapPost("/{jobId}/retry", Retry).WithSummary("Queue a failed or cancelled job again");
         return group;
     }
 
@@ -21,8 +33,88 @@ public static class StatusEndpoints
             return Problems.JobNotFound();
         }
 
-        var record = job.Current;
-        return TypedResults.Ok(JobStatusResponse.From(record, Eta(record, estimator, time)));
+        return TypedResults.Ok(JobStatusResponse.From(job.Current, Eta(job.Current, estimator, time)));
+    }
+
+    public static Results<Ok<JobPage>, ValidationProblem> List(
+        string? page, string? limit, string? status, string? type, JobStore store, ProcessingEstimator estimator, TimeProvider time)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var pageNumber = ParseWhole(page, 1, int.MaxValue, 1, "page", errors);
+        var pageSize = ParseWhole(limit, 1, MaxPageSize, 20, "limit", errors);
+        JobStatus? wanted = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (Enum.TryParse<JobStatus>(status, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+            {
+                wanted = parsed;
+            }
+            else
+            {
+                errors["status"] = ["Must be one of waiting, queued, processing, paused, completed, failed, cancelled."];
+            }
+        }
+
+        ImageFormat? format = null;
+        if (!string.IsNullOrEmpty(type) && !type.Equals("image", StringComparison.OrdinalIgnoreCase))
+        {
+            if (ImageFormats.TryParseInput(type, out var parsed))
+            {
+                format = parsed;
+            }
+            else
+            {
+                errors["type"] = ["Must be a family (image) or a format (jpeg, png, webp, gif, tiff, heif, avif, svg)."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var matching = store.All.Select(j => j.Current)
+            .Where(j => wanted is null || j.Status == wanted)
+            .Where(j => format is null || j.InputFormat == format)
+            .OrderByDescending(j => j.CreatedAt)
+            .ThenBy(j => j.Id, StringComparer.Ordinal)
+            .ToList();
+        var items = matching.Skip((int)Math.Min(int.MaxValue, (long)(pageNumber - 1) * pageSize)).Take(pageSize)
+            .Select(j => JobStatusResponse.From(j, Eta(j, estimator, time)))
+            .ToList();
+        return TypedResults.Ok(new JobPage(items, matching.Count, pageNumber, pageSize, (matching.Count + pageSize - 1) / pageSize));
+    }
+
+    public static Ok<GlobalStatistics> Global(JobStatistics statistics, JobWorker worker) => TypedResults.Ok(statistics.Global(worker.Active, worker.Workers));
+
+    public static Ok<IReadOnlyList<TypeStatistics>> ByType(JobStatistics statistics) => TypedResults.Ok(statistics.ByType());
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string jobId, JobStore store, JobControl control, CancellationToken cancellationToken)
+    {
+        if (!store.TryGet(jobId, out var job))
+        {
+            return Problems.JobNotFound();
+        }
+
+        await control.DeleteAsync(job, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static Results<Accepted<JobStatusResponse>, ProblemHttpResult> Retry(
+        string jobId, HttpContext context, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time)
+    {
+        if (!store.TryGet(jobId, out var job))
+        {
+            return Problems.JobNotFound();
+        }
+
+        var (record, refusal) = control.Retry(job);
+        return refusal switch
+        {
+            Refusal.WrongState => Problems.WrongState(record, "only failed or cancelled jobs can be retried"),
+            Refusal.QueueFull => Problems.QueueFull(context),
+            _ => TypedResults.Accepted(Links.Status(jobId), JobStatusResponse.From(record, Eta(record, estimator, time))),
+        };
     }
 
     /// <summary>Seconds left: from progress so far while running, from measured throughput while waiting.</summary>
@@ -34,4 +126,22 @@ public static class StatusEndpoints
         JobStatus.Completed => 0,
         _ => null,
     };
+
+    private static int ParseWhole(string? text, int min, int max, int fallback, string name, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        errors[name] = [max == int.MaxValue ? $"Must be a whole number from {min}." : $"Must be a whole number from {min} to {max}."];
+        return fallback;
+    }
 }
+
+public sealed record JobPage(IReadOnlyList<JobStatusResponse> Items, int Total, int Page, int Limit, int Pages);

@@ -12,6 +12,7 @@ public static class PlanEnvironment
         ["TEMP_DIR"] = $"{StorageOptions.Section}:Root",
         ["FILE_RETENTION"] = $"{StorageOptions.Section}:RetentionSeconds",
         ["UPLOAD_MAX_SIZE"] = $"{UploadOptions.Section}:MaxSize",
+        ["UPLOAD_MAX_FILES"] = $"{UploadOptions.Section}:MaxBatchFiles",
         ["WORKERS"] = $"{ProcessingOptions.Section}:Workers",
         ["QUEUE_CAPACITY"] = $"{ProcessingOptions.Section}:QueueCapacity",
         ["LOG_LEVEL"] = "Logging:LogLevel:Default",

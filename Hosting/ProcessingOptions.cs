@@ -19,6 +19,18 @@ public sealed class ProcessingOptions
     [Range(1, 86400)]
     public int JobTimeoutSeconds { get; set; } = 300;
 
+    /// <summary>Runs a job may have; failures that may pass (I/O, memory, an interrupted run) are retried until then. Default 3.</summary>
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Milliseconds before the first automatic retry; each further one waits twice as long. Default 2000.</summary>
+    [Range(0, 3_600_000)]
+    public int RetryDelayMs { get; set; } = 2000;
+
+    /// <summary>Seconds running jobs get to finish at shutdown before they are put back in the queue on disk. Default 20.</summary>
+    [Range(0, 3600)]
+    public int ShutdownGraceSeconds { get; set; } = 20;
+
     /// <summary>Seconds a client is told to wait (Retry-After) when the queue is full. Default 30.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 30;

@@ -12,6 +12,7 @@ public static class ServiceRegistration
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EventsOptions>().BindConfiguration(EventsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 
@@ -30,6 +31,9 @@ public static class ServiceRegistration
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobIntake>();
+        services.AddSingleton<JobControl>();
+        services.AddSingleton<JobEvents>();
+        services.AddSingleton<JobStatistics>();
         services.AddSingleton<ProcessingEstimator>();
         // Order matters: recovery queues saved jobs before the workers start reading.
         services.AddSingleton<JobRecovery>();

@@ -11,6 +11,10 @@ public sealed class UploadOptions
     [Range(1L, long.MaxValue)]
     public long MaxSize { get; set; } = 5_368_709_120;
 
+    /// <summary>Most files in one batch upload (env UPLOAD_MAX_FILES). Default 5.</summary>
+    [Range(1, 100)]
+    public int MaxBatchFiles { get; set; } = 5;
+
     /// <summary>Largest accepted image in pixels (width × height of one frame). Default 120 megapixels: any camera, far below pixel floods.</summary>
     [Range(1L, 10_000_000_000L)]
     public long MaxInputPixels { get; set; } = 120_000_000;

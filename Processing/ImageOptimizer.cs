@@ -24,6 +24,12 @@ public static class ImageOptimizer
         var originalPath = Path.Combine(jobDirectory, JobStore.OriginalFile);
         var resultFile = "result" + output.Extension();
         var temporary = Path.Combine(jobDirectory, $"{resultFile}.{Guid.NewGuid():N}.tmp");
+        if (!File.Exists(originalPath))
+        {
+            // A storage problem (volume detached, file removed), not a bad image: worth another try.
+            throw new FileNotFoundException("The original is missing from storage.");
+        }
+
         try
         {
             int width, height;

@@ -72,6 +72,18 @@ public sealed class Job(JobRecord record)
         }
     }
 
+    /// <summary>True while a worker runs the job.</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _running is not null;
+            }
+        }
+    }
+
     /// <summary>What a stop asked the job to become (paused or cancelled); null when the host stopped it.</summary>
     internal JobStatus? StopReason { get; private set; }
 

@@ -34,6 +34,7 @@ public sealed class JobIntake(JobStore store, JobQueue queue, IOptions<UploadOpt
                 Sha256 = sha256,
                 Settings = settings,
                 CreatedAt = time.GetUtcNow(),
+                QueuedAt = autoProcess ? time.GetUtcNow() : null,
             });
             if (!autoProcess || queue.TryEnqueue(job))
             {

@@ -30,6 +30,7 @@ public sealed class JobQueue(IOptions<ProcessingOptions> options)
     /// <summary>Queues a job unless the queue is full. <paramref name="force"/> ignores capacity (recovery after restart: nothing accepted is lost).</summary>
     public bool TryEnqueue(Job job, bool force = false)
     {
+        ArgumentNullException.ThrowIfNull(job);
         if (Interlocked.Increment(ref _waiting) > Capacity && !force)
         {
             Interlocked.Decrement(ref _waiting);

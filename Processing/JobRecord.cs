@@ -67,7 +67,13 @@ public sealed record JobRecord
     public JobError? Error { get; init; }
     public int Attempts { get; init; }
 
+    /// <summary>When an automatic retry of a failure that may pass is due.</summary>
+    public DateTimeOffset? RetryAt { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When it last entered the queue: orders jobs of one priority.</summary>
+    public DateTimeOffset? QueuedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
     public long? ProcessingMs { get; init; }

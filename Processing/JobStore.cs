@@ -42,6 +42,9 @@ public sealed partial class JobStore
     /// <summary>Raised after every change of any job, with the new snapshot.</summary>
     public event Action<Job, JobRecord>? Changed;
 
+    /// <summary>Raised after a job is deleted, with its last snapshot.</summary>
+    public event Action<JobRecord>? Deleted;
+
     public int Count => _jobs.Count;
 
     public IEnumerable<Job> All => _jobs.Values;
@@ -90,7 +93,11 @@ public sealed partial class JobStore
     /// <summary>Forgets a job and deletes its folder.</summary>
     public void Delete(string id)
     {
-        _jobs.TryRemove(id, out _);
+        if (_jobs.TryRemove(id, out var job))
+        {
+            Deleted?.Invoke(job.Current);
+        }
+
         DeleteDirectory(DirectoryOf(id));
     }
 
@@ -154,12 +161,19 @@ public sealed partial class JobStore
 
         var path = Path.Combine(directory, RecordFile);
         var temporary = Path.Combine(directory, $"{RecordFile}.{Guid.NewGuid():N}.tmp");
-        using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+        try
         {
-            JsonSerializer.Serialize(stream, record, Json);
-        }
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+            {
+                JsonSerializer.Serialize(stream, record, Json);
+            }
 
-        File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (IOException) when (!_jobs.ContainsKey(record.Id))
+        {
+            // The job was deleted while this change was being saved: there is nothing left to save it for.
+        }
     }
 
     internal static void DeleteDirectory(string directory)

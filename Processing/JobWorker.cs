@@ -5,15 +5,21 @@ using NetVips;
 
 namespace FileOptimizer.Processing;
 
-/// <summary>Drains the queue with <see cref="ProcessingOptions.Workers"/> concurrent loops, one job each.</summary>
+/// <summary>
+/// Drains the queue with <see cref="ProcessingOptions.Workers"/> concurrent loops, one job each.
+/// At shutdown the loops stop taking jobs at once; running jobs get <see cref="ProcessingOptions.ShutdownGraceSeconds"/>
+/// to finish and are otherwise stopped and put back in the queue on disk.
+/// </summary>
 public sealed partial class JobWorker(
     JobQueue queue,
     JobStore store,
+    JobControl control,
     ProcessingEstimator estimator,
     IOptions<ProcessingOptions> options,
     TimeProvider time,
     ILogger<JobWorker> logger) : BackgroundService
 {
+    private readonly CancellationTokenSource _drain = new();
     private int _active;
 
     /// <summary>Jobs being processed right now.</summary>
@@ -21,8 +27,17 @@ public sealed partial class JobWorker(
 
     public int Workers => options.Value.Workers;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => DrainAsync(stoppingToken), CancellationToken.None)));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        stoppingToken.Register(() => _drain.CancelAfter(TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds)));
+        return Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => DrainAsync(stoppingToken), CancellationToken.None)));
+    }
+
+    public override void Dispose()
+    {
+        _drain.Dispose();
+        base.Dispose();
+    }
 
     private async Task DrainAsync(CancellationToken stoppingToken)
     {
@@ -32,7 +47,7 @@ public sealed partial class JobWorker(
             {
                 if (store.TryGet(id, out var job))
                 {
-                    await RunAsync(job, stoppingToken);
+                    await RunAsync(job);
                 }
             }
         }
@@ -42,27 +57,30 @@ public sealed partial class JobWorker(
         }
     }
 
-    private async Task RunAsync(Job job, CancellationToken stoppingToken)
+    private async Task RunAsync(Job job)
     {
+        // The stop handle exists before the job is seen as processing, so a pause or cancel always finds it.
+        using var run = job.BeginRun(_drain.Token);
         var started = store.TryUpdate(
             job,
             r => r.Status == JobStatus.Queued,
-            r => r with { Status = JobStatus.Processing, Progress = 0, StartedAt = time.GetUtcNow(), Attempts = r.Attempts + 1, Error = null });
+            r => r with { Status = JobStatus.Processing, Progress = 0, StartedAt = time.GetUtcNow(), Attempts = r.Attempts + 1, RetryAt = null });
         if (started is null)
         {
+            job.EndRun();
             return; // paused, cancelled or deleted while it waited
         }
 
         Interlocked.Increment(ref _active);
-        using var run = job.BeginRun(stoppingToken);
         run.CancelAfter(TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds));
-        var progress = new JobProgress(job);
         var stopwatch = Stopwatch.StartNew();
         try
         {
             var directory = store.DirectoryOf(job.Id);
+            using var progress = new JobProgress(job, started.Settings.OutputFor(started.InputFormat), estimator.EstimateSeconds(started), time);
             var result = await Task.Run(() => ImageOptimizer.Run(directory, started, progress, run.Token), CancellationToken.None);
-            var completed = store.Update(job, r => r with
+            var previous = job.Current.ResultFile;
+            var completed = store.TryUpdate(job, r => r.Status == JobStatus.Processing, r => r with
             {
                 Status = JobStatus.Completed,
                 Progress = 100,
@@ -72,15 +90,29 @@ public sealed partial class JobWorker(
                 OptimizedSize = result.Size,
                 ResultFile = result.ResultFile,
                 Outcome = result.Outcome,
+                Error = null,
                 CompletedAt = time.GetUtcNow(),
                 ProcessingMs = stopwatch.ElapsedMilliseconds,
             });
+            if (completed is null)
+            {
+                // Cancelled or paused while the encoder could not be interrupted: its output is not wanted.
+                File.Delete(Path.Combine(directory, result.ResultFile));
+                job.ClearStopReason();
+                return;
+            }
+
+            if (previous is not null && previous != result.ResultFile)
+            {
+                File.Delete(Path.Combine(directory, previous)); // an earlier run's result in another format
+            }
+
             estimator.Record(completed);
             LogCompleted(logger, job.Id, result.Format.Name(), started.OriginalSize, result.Size, stopwatch.ElapsedMilliseconds);
         }
-        catch (Exception exception) when (run.IsCancellationRequested && exception is VipsException or OperationCanceledException)
+        catch (Exception exception) when (run.IsCancellationRequested && exception is VipsException or OperationCanceledException or IOException)
         {
-            Stopped(job, stoppingToken.IsCancellationRequested, stopwatch.ElapsedMilliseconds);
+            Stopped(job, stopwatch.ElapsedMilliseconds);
         }
         catch (VipsException exception)
         {
@@ -92,6 +124,12 @@ public sealed partial class JobWorker(
             LogFailed(logger, exception, job.Id);
             Fail(job, new JobError("io-error", "The file could not be read or written on the server.", Retryable: true));
         }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // One job's surprise must not stop the worker loop, let alone the host.
+            LogFailed(logger, exception, job.Id);
+            Fail(job, new JobError("internal", "Processing failed on the server. The error has been logged."));
+        }
         finally
         {
             job.EndRun();
@@ -99,28 +137,61 @@ public sealed partial class JobWorker(
         }
     }
 
-    private void Stopped(Job job, bool shuttingDown, long elapsedMs)
+    private void Stopped(Job job, long elapsedMs)
     {
         var reason = job.StopReason;
         job.ClearStopReason();
-        if (shuttingDown)
+        if (reason is { } becomes)
         {
-            // Back to the queue on disk; the next start runs it again.
-            store.Update(job, r => r with { Status = JobStatus.Queued, Progress = 0 });
+            store.TryUpdate(job, r => r.Status == JobStatus.Processing, r => r with
+            {
+                Status = becomes,
+                Progress = 0,
+                CompletedAt = becomes == JobStatus.Cancelled ? time.GetUtcNow() : null,
+            });
         }
-        else if (reason is { } becomes)
+        else if (_drain.IsCancellationRequested)
         {
-            store.Update(job, r => r with { Status = becomes, Progress = 0 });
+            // Shutdown outlasted the grace period: back to the queue on disk; the next start runs it again.
+            store.Update(job, r => r with { Status = JobStatus.Queued, Progress = 0, Attempts = Math.Max(0, r.Attempts - 1) });
         }
         else
         {
-            Fail(job, new JobError("timeout", $"Processing took longer than the limit of {options.Value.JobTimeoutSeconds} s and was stopped."));
             LogTimedOut(logger, job.Id, elapsedMs);
+            Fail(job, new JobError("timeout", $"Processing took longer than the limit of {options.Value.JobTimeoutSeconds} s and was stopped."));
         }
     }
 
-    private void Fail(Job job, JobError error) =>
+    /// <summary>Fails the job, or schedules another attempt with exponential backoff when the failure may pass.</summary>
+    private void Fail(Job job, JobError error)
+    {
+        var attempts = job.Current.Attempts;
+        if (error.Retryable && attempts < options.Value.MaxAttempts)
+        {
+            var delay = control.RetryDelay(attempts);
+            store.Update(job, r => r with { Status = JobStatus.Queued, Progress = 0, Error = error, RetryAt = time.GetUtcNow() + delay, QueuedAt = time.GetUtcNow() });
+            _ = RequeueAfterAsync(job, delay);
+            return;
+        }
+
         store.Update(job, r => r with { Status = JobStatus.Failed, Progress = 0, Error = error, CompletedAt = time.GetUtcNow() });
+    }
+
+    private async Task RequeueAfterAsync(Job job, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, time, _drain.Token);
+            if (job.Current.Status == JobStatus.Queued)
+            {
+                queue.TryEnqueue(job, force: true);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown: the job is queued on disk and recovered at the next start.
+        }
+    }
 
     /// <summary>Turns libvips's message into one a person understands; the raw text only goes to the log.</summary>
     internal static JobError Classify(VipsException exception)
@@ -128,10 +199,14 @@ public sealed partial class JobWorker(
         var message = exception.Message;
         if (message.Contains("out of memory", StringComparison.OrdinalIgnoreCase))
         {
-            return new JobError("out-of-memory", "The server ran out of memory for this image; it will be tried again.", Retryable: true);
+            return new JobError("out-of-memory", "The server ran out of memory for this image.", Retryable: true);
         }
 
-        if (message.Contains("save", StringComparison.OrdinalIgnoreCase) && !message.Contains("load", StringComparison.OrdinalIgnoreCase))
+        // Decoding runs inside the save (libvips pulls pixels through the pipeline), so a decoder's complaint
+        // arrives from "jpegsave" too: the decoder's words decide, not the operation's name.
+        string[] decoderTrouble = ["premature end", "truncated", "corrupt", "load", "read", "decode", "invalid", "bad ", "not a "];
+        if (!decoderTrouble.Any(word => message.Contains(word, StringComparison.OrdinalIgnoreCase))
+            && message.Contains("save", StringComparison.OrdinalIgnoreCase))
         {
             return new JobError("encode-failed", "The image could not be written in the chosen format; try another format or smaller dimensions.");
         }
@@ -139,14 +214,51 @@ public sealed partial class JobWorker(
         return new JobError("corrupt-file", "The file is truncated or corrupt: its image data cannot be decoded.");
     }
 
-    /// <summary>Reports libvips's progress into the job's state, once per percent.</summary>
-    private sealed class JobProgress(Job job) : IProgress<int>
+    /// <summary>
+    /// Reports progress into the job's state, once per percent. libvips reports how far its pixel pipeline has run;
+    /// JPEG encodes as the pixels arrive, but the other encoders take the whole image first and then compress it with no
+    /// progress of their own. For those the pipeline fills the first part of the bar and the rest follows the time the
+    /// estimator expects, approaching but never reaching 100 until the file is written.
+    /// </summary>
+    private sealed class JobProgress : IProgress<int>, IDisposable
     {
+        private readonly Job _job;
+        private readonly int _pipelineShare;
+        private readonly double _expectedSeconds;
+        private readonly TimeProvider _time;
+        private ITimer? _encoding;
+        private long _encodingStarted;
+
+        public JobProgress(Job job, ImageFormat output, double expectedSeconds, TimeProvider time)
+        {
+            _job = job;
+            _time = time;
+            _expectedSeconds = Math.Max(0.5, expectedSeconds);
+            _pipelineShare = output == ImageFormat.Jpeg ? 100 : 30;
+        }
+
         public void Report(int value)
         {
             var percent = Math.Clamp(value, 0, 100);
-            job.TryUpdate(r => r.Status == JobStatus.Processing && r.Progress != percent, r => r with { Progress = percent });
+            Set(percent * _pipelineShare / 100);
+            if (percent == 100 && _pipelineShare < 100 && _encoding is null)
+            {
+                _encodingStarted = _time.GetTimestamp();
+                _encoding = _time.CreateTimer(_ => Advance(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+            }
         }
+
+        public void Dispose() => _encoding?.Dispose();
+
+        private void Advance()
+        {
+            var elapsed = _time.GetElapsedTime(_encodingStarted).TotalSeconds;
+            var remainingShare = 99 - _pipelineShare;
+            Set(_pipelineShare + (int)(remainingShare * (1 - Math.Exp(-elapsed / (_expectedSeconds * (1 - (_pipelineShare / 100.0)))))));
+        }
+
+        private void Set(int percent) =>
+            _job.TryUpdate(r => r.Status == JobStatus.Processing && percent > r.Progress, r => r with { Progress = percent });
     }
 
     [LoggerMessage(2001, LogLevel.Information, "Job {JobId} completed as {Format}: {OriginalSize} -> {OptimizedSize} bytes in {ElapsedMs} ms")]

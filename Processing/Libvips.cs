@@ -18,6 +18,11 @@ public static class Libvips
     private static readonly Lock Gate = new();
     private static bool _configured;
 
+    /// <summary>Formats this build of libvips really reads and writes, asked of libvips once.</summary>
+    public static LibvipsCapabilities Capabilities => CapabilitiesLazy.Value;
+
+    private static readonly Lazy<LibvipsCapabilities> CapabilitiesLazy = new(Probe);
+
     public static Version Version => new(NetVips.NetVips.Version(0), NetVips.NetVips.Version(1), NetVips.NetVips.Version(2));
 
     public static void Configure()
@@ -55,4 +60,35 @@ public static class Libvips
             _configured = true;
         }
     }
+
+    private static LibvipsCapabilities Probe()
+    {
+        Configure();
+        var inputs = Enum.GetValues<ImageFormat>().Where(f => HasOperation(f switch
+        {
+            ImageFormat.Avif => "heifload",
+            ImageFormat.Gif => "gifload",
+            _ => f.Name() + "load",
+        })).ToList();
+
+        // A saver can exist without its codec (AVIF needs aom): encode a tiny image to be sure.
+        using var sample = Image.Black(8, 8, bands: 3);
+        var outputs = ImageFormats.Outputs.Where(format =>
+        {
+            try
+            {
+                _ = sample.WriteToBuffer(format.Extension());
+                return true;
+            }
+            catch (VipsException)
+            {
+                return false;
+            }
+        }).ToList();
+        return new LibvipsCapabilities(inputs, outputs);
+    }
+
+    private static bool HasOperation(string nickname) => NetVips.NetVips.TypeFind("VipsOperation", nickname) != IntPtr.Zero;
 }
+
+public sealed record LibvipsCapabilities(IReadOnlyList<ImageFormat> Inputs, IReadOnlyList<ImageFormat> Outputs);

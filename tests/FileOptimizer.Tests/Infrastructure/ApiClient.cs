@@ -38,6 +38,40 @@ public sealed class ApiClient(HttpClient http) : IDisposable
         return JsonNode.Parse(body)!["jobId"]!.GetValue<string>();
     }
 
+    /// <summary>Uploads with autoProcess=false: the job waits until started.</summary>
+    public async Task<string> UploadWaitingAsync(string path, string? settings = null)
+    {
+        using var form = Form(path, settings);
+        form.Add(new StringContent("false"), "autoProcess");
+        using var response = await Http.PostAsync("/api/upload", form, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        return JsonNode.Parse(body)!["jobId"]!.GetValue<string>();
+    }
+
+    public async Task<HttpResponseMessage> PostJsonAsync(string url, string json)
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        return await Http.PostAsync(url, content, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Polls until the job has the given status.</summary>
+    public async Task<JsonObject> WaitForStatusAsync(string jobId, string wanted, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var status = await StatusAsync(jobId);
+            if (status["status"]!.GetValue<string>() == wanted)
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Job {jobId} never became {wanted}: {status.ToJsonString()}");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
     public async Task<JsonObject> StatusAsync(string jobId) =>
         (await Http.GetFromJsonAsync<JsonObject>($"/api/status/{jobId}", TestContext.Current.CancellationToken))!;
 

@@ -24,6 +24,7 @@ public sealed class OptimizerApp : WebApplicationFactory<Program>
             ["Storage:Root"] = StorageRoot,
         };
         _settings.TryAdd("Processing:Workers", "2");
+        _settings.TryAdd("Processing:ShutdownGraceSeconds", "0");
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         StartServer();
     }

@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using FileOptimizer.Hosting;
+using FileOptimizer.Processing;
+using Microsoft.Extensions.Options;
+
+namespace FileOptimizer.Endpoints;
+
+/// <summary>
+/// GET /api/status/{jobId}/events    one job's live progress as server-sent events: its state at once, changes, a final "end"
+/// GET /api/events                   the events of all jobs, for dashboards
+/// Both resume after Last-Event-ID and send comment heartbeats while idle.
+/// </summary>
+public static class EventsEndpoints
+{
+    /// <summary>Progress events closer together than this are skipped; state changes always go out.</summary>
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    public static IEndpointRouteBuilder MapEvents(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/status/{jobId}/events", JobEvents).WithTags("Status").WithSummary("Live events of one job (text/event-stream)");
+        app.MapGet("/api/events", AllEvents).WithTags("Status").WithSummary("Live events of all jobs (text/event-stream)");
+        return app;
+    }
+
+    public static Results<EventStreamResult, ProblemHttpResult> JobEvents(
+        string jobId, HttpRequest request, JobStore store, JobEvents events, ProcessingEstimator estimator, TimeProvider time, IOptions<EventsOptions> options)
+    {
+        if (!store.TryGet(jobId, out var job))
+        {
+            return Problems.JobNotFound();
+        }
+
+        return new EventStreamResult(
+            StreamAsync(job.Id, () => job.Current, LastEventId(request), events, estimator, time, request.HttpContext.RequestAborted),
+            TimeSpan.FromSeconds(options.Value.HeartbeatSeconds));
+    }
+
+    public static EventStreamResult AllEvents(HttpRequest request, JobEvents events, ProcessingEstimator estimator, TimeProvider time, IOptions<EventsOptions> options) =>
+        new(StreamAsync(null, null, LastEventId(request), events, estimator, time, request.HttpContext.RequestAborted), TimeSpan.FromSeconds(options.Value.HeartbeatSeconds));
+
+    private static async IAsyncEnumerable<ServerSentEvent> StreamAsync(
+        string? jobId,
+        Func<JobRecord>? current,
+        long? lastEventId,
+        JobEvents events,
+        ProcessingEstimator estimator,
+        TimeProvider time,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Subscribe before reading the current state, so no change falls between the two.
+        using var subscription = events.Subscribe(jobId);
+        var sent = lastEventId ?? 0;
+        var lastProgress = DateTimeOffset.MinValue;
+        var backlog = lastEventId is { } after ? events.Since(after, jobId) : null;
+        if (backlog is not null)
+        {
+            foreach (var missed in backlog)
+            {
+                sent = missed.Id;
+                yield return ToEvent(missed, estimator, time);
+                if (jobId is not null && IsLast(missed))
+                {
+                    yield return new ServerSentEvent(missed.Id, Processing.JobEvent.End, Payload(missed.Job, estimator, time));
+                    yield break;
+                }
+            }
+        }
+        else if (current is not null)
+        {
+            var now = current();
+            sent = Math.Max(sent, events.LastId);
+            yield return new ServerSentEvent(sent, Processing.JobEvent.Status, Payload(now, estimator, time));
+            if (now.IsFinished)
+            {
+                yield return new ServerSentEvent(sent, Processing.JobEvent.End, Payload(now, estimator, time));
+                yield break;
+            }
+        }
+
+        await foreach (var item in subscription.Reader.ReadAllAsync(cancellationToken))
+        {
+            if (item.Id <= sent)
+            {
+                continue;
+            }
+
+            var isProgress = item.Type == Processing.JobEvent.Progress;
+            if (isProgress && item.Job.Progress < 100 && time.GetUtcNow() - lastProgress < ProgressInterval)
+            {
+                continue;
+            }
+
+            lastProgress = isProgress ? time.GetUtcNow() : lastProgress;
+            sent = item.Id;
+            yield return ToEvent(item, estimator, time);
+            if (jobId is not null && IsLast(item))
+            {
+                yield return new ServerSentEvent(item.Id, Processing.JobEvent.End, Payload(item.Job, estimator, time));
+                yield break;
+            }
+        }
+    }
+
+    private static bool IsLast(JobEvent item) => item.Type == Processing.JobEvent.Deleted || item.Job.IsFinished;
+
+    private static ServerSentEvent ToEvent(JobEvent item, ProcessingEstimator estimator, TimeProvider time) =>
+        new(item.Id, item.Type, Payload(item.Job, estimator, time));
+
+    private static JobStatusResponse Payload(JobRecord job, ProcessingEstimator estimator, TimeProvider time) =>
+        JobStatusResponse.From(job, StatusEndpoints.Eta(job, estimator, time));
+
+    private static long? LastEventId(HttpRequest request) =>
+        long.TryParse(request.Headers["Last-Event-ID"].ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;
+}
