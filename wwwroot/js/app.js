@@ -143,12 +143,10 @@ async function send(batch) {
       accepted(batch[0], data);
       return;
     }
-    const results = Array.isArray(data?.results) ? data.results : [];
-    batch.forEach((item, index) => {
-      const result = results[index];
+    for (const [item, result] of matchResults(batch, Array.isArray(data?.results) ? data.results : [])) {
       if (result?.job) accepted(item, result.job);
       else fail(item, new ApiError(result?.problem?.status ?? 0, result?.problem ?? null));
-    });
+    }
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (!single && (error.status === 404 || error.status === 405)) {
@@ -163,6 +161,25 @@ async function send(batch) {
     }
     for (const item of batch) fail(item, error);
   }
+}
+
+/**
+ * Pairs a batch's files with its results. The server answers the files it read in order, then the ones it skipped
+ * as too large (413) at the end; those are found by name, else by size.
+ */
+function matchResults(batch, results) {
+  const rest = [...batch];
+  const pairs = [];
+  const oversized = results.filter(result => !result.job && result.problem?.status === 413);
+  for (const result of oversized) {
+    let index = rest.findIndex(item => item.file.name === result.fileName);
+    if (index < 0) index = rest.findIndex(item => server.maxFileSize && item.file.size > server.maxFileSize);
+    if (index < 0) index = rest.reduce((largest, item, i) => (largest < 0 || item.file.size > rest[largest].file.size ? i : largest), -1);
+    if (index >= 0) pairs.push([rest.splice(index, 1)[0], result]);
+  }
+  const inOrder = results.filter(result => !oversized.includes(result));
+  rest.forEach((item, index) => pairs.push([item, inOrder[index] ?? null]));
+  return pairs;
 }
 
 function requeue(batch) {
@@ -354,7 +371,7 @@ function update(item, job, force = false) {
   render(item);
   const was = before?.status;
   const now = item.job.status;
-  if (now !== was && now === 'completed') announce(`${item.name} is done: ${outcomeText(item.job)}`);
+  if (now !== was && now === 'completed') announce(`${item.name} is done: ${outcomeText(item.job, true)}`);
   if (now !== was && now === 'failed') announce(`${item.name} failed: ${item.job.error?.message ?? 'processing failed.'}`);
   if (now !== was && FINISHED.has(now) && !hasActive() && !queue.length && !uploading) announceAllDone();
   updateSummary();
@@ -587,10 +604,11 @@ function strong(text) {
   return element;
 }
 
-function outcomeText(job) {
-  if (job.outcome === 'kept-original') return 'Already optimal: kept the original.';
+function outcomeText(job, spoken = false) {
+  if (job.outcome === 'kept-original') return spoken ? 'already optimal, the original was kept.' : 'Already optimal: kept the original.';
   const saved = (job.originalSize ?? 0) - (job.optimizedSize ?? 0);
-  return saved > 0 ? `Optimized: ${percent(job.ratio ?? 0)} smaller, ${bytes(saved)} saved.` : 'Optimized.';
+  if (saved <= 0) return spoken ? 'optimized.' : 'Optimized.';
+  return spoken ? `${percent(job.ratio ?? 0)} smaller, ${bytes(saved)} saved.` : `Optimized: ${percent(job.ratio ?? 0)} smaller, ${bytes(saved)} saved.`;
 }
 
 function preview(item, of, size) {
@@ -981,7 +999,7 @@ async function loadInfo() {
     if (Array.isArray(data?.formats?.input) && data.formats.input.length) {
       server.inputFormats = [...new Set(data.formats.input.map(formatName))];
     }
-    settings.load(data?.defaults);
+    settings.load(data?.defaults, data?.defaultQuality);
     infoLoaded = true;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;

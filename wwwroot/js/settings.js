@@ -26,6 +26,8 @@ export class SettingsPanel {
     this.validateTimer = 0;
     this.validation = null;
     this.serverValidates = true;
+    /** The quality the server picks per output format when none is given (GET /api/upload/info). */
+    this.defaultQuality = {};
 
     const changed = () => {
       this.save();
@@ -49,7 +51,8 @@ export class SettingsPanel {
   }
 
   /** Takes the server's defaults, then the choices this browser remembered. */
-  load(serverDefaults) {
+  load(serverDefaults, defaultQuality) {
+    if (defaultQuality && typeof defaultQuality === 'object') this.defaultQuality = defaultQuality;
     if (serverDefaults && typeof serverDefaults === 'object') {
       this.defaults = { ...FALLBACK_DEFAULTS, ...pick(serverDefaults) };
     }
@@ -107,8 +110,11 @@ export class SettingsPanel {
   }
 
   refresh() {
-    this.qualityValue.value = this.qualityAuto.checked ? 'Automatic' : this.quality.value;
-    this.quality.setAttribute('aria-valuetext', this.qualityAuto.checked ? `Automatic (${this.quality.value})` : this.quality.value);
+    const preset = this.defaultQuality[this.format.value];
+    if (this.qualityAuto.checked && Number.isInteger(preset)) this.quality.value = String(preset);
+    const automatic = Number.isInteger(preset) ? `Automatic (${preset})` : 'Automatic';
+    this.qualityValue.value = this.qualityAuto.checked ? automatic : this.quality.value;
+    this.quality.setAttribute('aria-valuetext', this.qualityAuto.checked ? automatic : this.quality.value);
     const errors = this.errors();
     for (const field of FIELDS) {
       const message = $(`${field}-error`);
@@ -160,6 +166,8 @@ export class SettingsPanel {
           if (this.validation?.request === request) this.serverErrors = error.problem.errors;
         } else if (error.status === 404 || error.status === 405) {
           this.serverValidates = false; // an older server: the browser's own checks are all there is
+        } else if (this.validation?.request === request) {
+          this.validation = null; // no answer, or no key yet: ask again next time
         }
       }
       this.refresh();

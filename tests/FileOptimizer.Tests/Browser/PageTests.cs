@@ -110,6 +110,27 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
     }
 
     [Fact]
+    public async Task A_batch_answer_is_matched_to_the_right_cards_even_when_the_server_skipped_an_oversized_file()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Upload:MaxSize"] = "400000" });
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        // Without /api/upload/info the page does not know the size limit, so the server is the one to refuse the large file;
+        // its batch answer lists skipped files last.
+        await session.Context.RouteAsync("**/api/upload/info", route => route.FulfillAsync(new RouteFulfillOptions { Status = 404 }));
+        await session.GoToAsync();
+
+        await session.DropAsync(TestFiles.Corpus("jpeg/Storm.jpg"), Jpeg, TestFiles.BadInput("html-named.jpg"));
+
+        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await Expect(session.Card("Bush-dog.jpg").Locator(".meta")).ToContainTextAsync("69.3 KB");
+        await Expect(session.Card("Storm.jpg").Locator(".error")).ToContainTextAsync("too large", new LocatorAssertionsToContainTextOptions { Timeout = PageSession.JobTimeout });
+        await Expect(session.Card("html-named.jpg").Locator(".error")).ToContainTextAsync("not an image");
+        await Expect(session.Cards).ToHaveCountAsync(3);
+        session.AssertQuietConsole(404);
+    }
+
+    [Fact]
     public async Task After_a_reload_the_history_comes_back_from_the_server()
     {
         var browser = chromium.Require();
