@@ -15,6 +15,8 @@ const RANK = { waiting: 0, queued: 1, processing: 2, paused: 2, completed: 3, fa
 const BROWSER_IMAGES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/svg+xml', 'image/bmp']);
 const IMAGE_NAME = /\.(jpe?g|jfif|png|webp|gif|tiff?|heic|heif|avif|svg)$/i;
 const ARCHIVE_URL_LIMIT = 4000;
+/** A running job not heard of for this long is asked for its status. */
+const QUIET_MS = 4000;
 /** Upload answers that sending the same file again cannot change: too large, not an image, unreadable, gone. */
 const PERMANENT = new Set([404, 413, 415, 422]);
 
@@ -253,6 +255,7 @@ const feed = {
   polling: false,
   pollTimer: 0,
   retryTimer: 0,
+  watchdog: 0,
   failures: 0,
   lastEventId: null,
 
@@ -263,6 +266,18 @@ const feed = {
     }
     if (this.polling) this.poll(1000);
     else if (!this.controller && !this.retryTimer) this.connect();
+    if (!this.polling && !this.watchdog) {
+      // A stream can lose an event (a proxy, a server under load): a job that has been quiet for a while is asked directly.
+      this.watchdog = setInterval(() => {
+        const quiet = Date.now() - QUIET_MS;
+        for (const item of items) {
+          if (item.phase === 'server' && !FINISHED.has(item.job.status) && item.seen < quiet) {
+            item.seen = Date.now();
+            refresh(item);
+          }
+        }
+      }, QUIET_MS / 2);
+    }
   },
 
   async connect() {
@@ -322,6 +337,8 @@ const feed = {
     this.controller = null;
     clearTimeout(this.retryTimer);
     this.retryTimer = 0;
+    clearInterval(this.watchdog);
+    this.watchdog = 0;
   },
 };
 
@@ -362,6 +379,7 @@ function isOlder(next, current) {
 
 function update(item, job, force = false) {
   if (item.removed || !job?.id) return;
+  item.seen = Date.now();
   const before = item.job;
   if (!force && item.phase === 'server' && before && isOlder(job, before)) return;
   item.job = { ...before, ...job };
@@ -465,6 +483,7 @@ function createItem({ file = null, job = null }) {
     urls: [],
     thumbShown: false,
     compareLoaded: false,
+    seen: Date.now(),
   };
   if (file && BROWSER_IMAGES.has(file.type)) item.localUrl = track(item, URL.createObjectURL(file));
   buildCard(item);

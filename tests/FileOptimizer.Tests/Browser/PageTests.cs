@@ -60,6 +60,40 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
     }
 
     [Fact]
+    public async Task A_folder_of_photos_goes_through_in_batches_and_comes_back_as_one_zip()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        var folder = TestFiles.NewTempDirectory("photos");
+        string[] photos = ["jpeg/Bush-dog.jpg", "jpeg/DSCN0614_small.jpg", "jpeg/dsc_09827.jpg", "jpeg/FreshFlower.jpg", "png/Spring.png", "png/desert.png", "gif/GifSample.gif"];
+        Directory.CreateDirectory(Path.Combine(folder, "more"));
+        foreach (var (photo, index) in photos.Select((photo, index) => (photo, index)))
+        {
+            File.Copy(TestFiles.Corpus(photo), Path.Combine(folder, index % 2 == 0 ? "" : "more", Path.GetFileName(photo)));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(folder, ".DS_Store"), "finder", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(folder, "notes.txt"), "not a photo", TestContext.Current.CancellationToken);
+
+        await session.Page.Locator("#folder-input").SetInputFilesAsync(folder); // what "Choose a folder" opens
+
+        await Expect(session.Cards).ToHaveCountAsync(photos.Length); // only the images: no .DS_Store, no notes.txt
+        foreach (var photo in photos)
+        {
+            await session.WaitForCompletedAsync(Path.GetFileName(photo));
+        }
+
+        await Expect(session.Page.Locator("#totals")).ToContainTextAsync($"{photos.Length} files · {photos.Length} done");
+        await Expect(session.Page.Locator("#announcer")).ToContainTextAsync("All files are done");
+        var zipDownload = await session.Page.RunAndWaitForDownloadAsync(() => session.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Download all (ZIP)" }).ClickAsync());
+        using var zip = ZipFile.OpenRead((await zipDownload.PathAsync())!);
+        Assert.Equal(photos.Select(Path.GetFileName).Order(), zip.Entries.Select(entry => entry.FullName).Order());
+        session.AssertQuietConsole();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public async Task Choosing_webp_applies_to_the_next_upload_and_is_remembered_after_a_reload()
     {
         var browser = chromium.Require();
