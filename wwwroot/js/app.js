@@ -52,6 +52,8 @@ let uploading = 0;
 let batchSupported = true;
 let historyLoaded = false;
 let infoLoaded = false;
+/** Files completed since the last "all done" message. */
+let finishedInRun = 0;
 
 // ---------------------------------------------------------------- adding files
 
@@ -109,6 +111,7 @@ function pump() {
     send(batch).finally(() => {
       uploading--;
       pump();
+      checkAllDone();
     });
   }
 }
@@ -391,7 +394,8 @@ function update(item, job, force = false) {
   const now = item.job.status;
   if (now !== was && now === 'completed') announce(`${item.name} is done: ${outcomeText(item.job, true)}`);
   if (now !== was && now === 'failed') announce(`${item.name} failed: ${item.job.error?.message ?? 'processing failed.'}`);
-  if (now !== was && FINISHED.has(now) && !hasActive() && !queue.length && !uploading) announceAllDone();
+  if (now !== was && now === 'completed') finishedInRun++;
+  checkAllDone();
   updateSummary();
   if (!hasActive()) feed.stop();
 }
@@ -795,11 +799,16 @@ function isFinished(item) {
   return item.phase === 'error' || (item.phase === 'server' && FINISHED.has(item.job.status));
 }
 
-function announceAllDone() {
+/** Once nothing is waiting, uploading or running any more, says so, when more than one file finished in this run. */
+function checkAllDone() {
+  if (hasActive() || queue.length || uploading || items.some(item => item.phase === 'pending' || item.phase === 'uploading')) return;
+  const finished = finishedInRun;
+  finishedInRun = 0;
+  if (finished < 2) return;
   const done = items.filter(item => item.phase === 'server' && item.job.status === 'completed');
   const before = done.reduce((sum, item) => sum + (item.job.originalSize ?? 0), 0);
   const after = done.reduce((sum, item) => sum + (item.job.optimizedSize ?? 0), 0);
-  if (done.length > 1) announce(`All files are done. ${done.length} optimized, ${bytes(Math.max(0, before - after))} saved in total.`);
+  announce(`All files are done. ${done.length} optimized, ${bytes(Math.max(0, before - after))} saved in total.`, true);
 }
 
 async function downloadAll() {
@@ -869,16 +878,20 @@ const announcements = [];
 let announceTimer = 0;
 
 /** Screen-reader messages, gathered for a moment so that a batch finishing at once is one message, not fifty. */
-function announce(text) {
-  announcements.push(text);
+function announce(text, summary = false) {
+  announcements.push({ text, summary });
   if (!announceTimer) announceTimer = setTimeout(flushAnnouncements, 700);
 }
 
+/** Up to three messages are read in full; beyond that, two and a count. A summary ("All files are done") is always read. */
 function flushAnnouncements() {
   announceTimer = 0;
-  const texts = announcements.splice(0);
-  if (!texts.length) return;
-  ui.announcer.textContent = texts.length > 3 ? `${texts.slice(0, 2).join(' ')} And ${texts.length - 2} more updates.` : texts.join(' ');
+  const queued = announcements.splice(0);
+  const texts = queued.filter(message => !message.summary).map(message => message.text);
+  const summaries = queued.filter(message => message.summary).map(message => message.text);
+  if (!texts.length && !summaries.length) return;
+  const updates = texts.length > 3 ? [...texts.slice(0, 2), `And ${texts.length - 2} more updates.`] : texts;
+  ui.announcer.textContent = [...updates, ...summaries].join(' ');
 }
 
 // ---------------------------------------------------------------- drop, pick, paste
