@@ -1,5 +1,6 @@
 using FileOptimizer.Endpoints;
 using FileOptimizer.Hosting;
+using FileOptimizer.Hosting.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,6 +10,7 @@ builder.Services.AddFileOptimizerOptions();           // bound and validated at 
 builder.Services.AddApiJson();                        // camelCase, enum names as strings
 builder.Services.AddApiProblemDetails();              // every error is ProblemDetails
 builder.Services.AddJobProcessing();                  // store, queue, workers, recovery, retention, events
+builder.Services.AddApiSecurity();                    // API key, rate limits, CORS, trusted proxies
 builder.Services.AddHealthChecks();                   // /api/health
 builder.Services.AddOpenApi();                        // /openapi/v1.json
 
@@ -16,8 +18,10 @@ var app = builder.Build();
 
 app.UseSecurityHeaders();                            // CSP, nosniff, framing, referrer, permissions on every answer
 app.UseApiErrorHandling();
+app.UseRequestGuards();                               // forwarded headers, scanner agents, origins (403), CORS
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseApiAccess();                                   // rate limits (429), API key (401)
 
 app.MapUpload();
 app.MapStatus();
@@ -26,6 +30,6 @@ app.MapProcess();
 app.MapDownload();
 app.MapArchive();
 app.MapHealth();
-app.MapOpenApi();
+app.MapOpenApi().AllowAnonymous();
 
 app.Run();

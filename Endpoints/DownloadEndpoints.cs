@@ -1,3 +1,4 @@
+using FileOptimizer.Hosting.Security;
 using System.Globalization;
 using FileOptimizer.Processing;
 using Microsoft.Net.Http.Headers;
@@ -11,9 +12,12 @@ namespace FileOptimizer.Endpoints;
 /// </summary>
 public static class DownloadEndpoints
 {
+    /// <summary>A file opened directly in a browser tab runs nothing and loads nothing (an SVG or an original is never trusted).</summary>
+    public const string SandboxPolicy = "default-src 'none'; sandbox";
+
     public static RouteGroupBuilder MapDownload(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/download").WithTags("Download");
+        var group = app.MapGroup("/api/download").WithTags("Download").RequireRateLimiting(RateLimiting.Download);
         group.MapGet("/{jobId}", Download)
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .Produces(StatusCodes.Status206PartialContent)
@@ -52,6 +56,7 @@ public static class DownloadEndpoints
         headers["X-Compression-Ratio"] = Math.Round(record.PercentSaved ?? 0).ToString(CultureInfo.InvariantCulture);
         headers["X-Processing-Time"] = (record.ProcessingMs ?? 0).ToString(CultureInfo.InvariantCulture);
         headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = SandboxPolicy;
 
         var lastModified = record.CompletedAt ?? file.LastWriteTimeUtc;
         var etag = new EntityTagHeaderValue($"\"{record.Id}-{file.Length}-{lastModified.UtcTicks}\"");
@@ -119,7 +124,7 @@ public static class DownloadEndpoints
         string path;
         try
         {
-            path = Previews.GetOrCreate(store.DirectoryOf(record.Id), original ? JobStore.OriginalFile : record.ResultFile!, original ? "original" : "result", edge, version);
+            path = Previews.GetOrCreate(store.DirectoryOf(record.Id), original ? JobStore.OriginalFile : record.ResultFile!, original ? record.InputFormat : record.OutputFormat ?? record.InputFormat, original ? "original" : "result", edge, version);
         }
         catch (NetVips.VipsException)
         {
@@ -129,6 +134,7 @@ public static class DownloadEndpoints
                 detail: "A preview cannot be made: the image data is truncated or corrupt.");
         }
 
+        context.Response.Headers.ContentSecurityPolicy = SandboxPolicy;
         // The original never changes; a result's preview changes when the job is processed again (new ETag).
         context.Response.Headers.CacheControl = original ? "private, max-age=86400, immutable" : "private, no-cache";
         return TypedResults.PhysicalFile(

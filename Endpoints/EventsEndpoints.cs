@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FileOptimizer.Hosting;
+using FileOptimizer.Hosting.Security;
 using FileOptimizer.Processing;
 using Microsoft.Extensions.Options;
 
@@ -17,8 +18,8 @@ public static class EventsEndpoints
 
     public static IEndpointRouteBuilder MapEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/status/{jobId}/events", JobEvents).WithTags("Status").WithSummary("Live events of one job (text/event-stream)");
-        app.MapGet("/api/events", AllEvents).WithTags("Status").WithSummary("Live events of all jobs (text/event-stream)");
+        app.MapGet("/api/status/{jobId}/events", JobEvents).WithTags("Status").RequireRateLimiting(RateLimiting.Status).WithSummary("Live events of one job (text/event-stream)");
+        app.MapGet("/api/events", AllEvents).WithTags("Status").RequireRateLimiting(RateLimiting.Status).WithSummary("Live events of all jobs (text/event-stream)");
         return app;
     }
 

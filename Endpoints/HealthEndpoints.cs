@@ -7,7 +7,7 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/api/health").WithTags("Health");
+        app.MapHealthChecks("/api/health").WithTags("Health").AllowAnonymous();
         return app;
     }
 }

@@ -22,6 +22,12 @@ public static class Problems
         title: "File too large",
         detail: $"Files may be at most {JobStatistics.Human(maxSize)} ({maxSize} bytes, UPLOAD_MAX_SIZE).");
 
+    public static ProblemHttpResult StorageFull() => TypedResults.Problem(
+        statusCode: StatusCodes.Status507InsufficientStorage,
+        title: "Not enough storage",
+        detail: "The server is low on disk space and accepts no uploads for now. Try again later.",
+        extensions: new Dictionary<string, object?> { ["reason"] = "storage-full" });
+
     public static ProblemHttpResult NotMultipart() => TypedResults.Problem(
         statusCode: StatusCodes.Status415UnsupportedMediaType,
         title: "Unsupported request type",

@@ -1,3 +1,4 @@
+using FileOptimizer.Hosting.Security;
 using System.Text.Json;
 using FileOptimizer.Processing;
 
@@ -21,7 +22,7 @@ public static class ProcessEndpoints
 
     public static RouteGroupBuilder MapProcess(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/process").WithTags("Process");
+        var group = app.MapGroup("/api/process").WithTags("Process").RequireRateLimiting(RateLimiting.Process);
         group.MapPost("/batch", Batch).WithSummary("Start or re-process several jobs");
         group.MapGet("/queue", Queue).WithSummary("Queue state and run order");
         group.MapGet("/settings/{type}", DefaultSettings).WithSummary("Default settings for an output format or family");
@@ -88,19 +89,13 @@ public static class ProcessEndpoints
         return TypedResults.Ok(new BatchProcessResponse(results, results.Count(r => r.Result == "queued"), results.Count(r => r.Result != "queued")));
     }
 
-    public static async Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> PauseAsync(
-        string jobId, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (!store.TryGet(jobId, out var job))
-        {
-            return Problems.JobNotFound();
-        }
+    public static Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> PauseAsync(
+        string jobId, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time, CancellationToken cancellationToken) =>
+        StopAsync(jobId, store, estimator, time, job => control.PauseAsync(job, cancellationToken), "only queued or processing jobs can be paused");
 
-        var (record, refusal) = await control.PauseAsync(job, cancellationToken);
-        return refusal == Refusal.None
-            ? TypedResults.Ok(JobStatusResponse.From(record, StatusEndpoints.Eta(record, estimator, time)))
-            : Problems.WrongState(record, "only queued or processing jobs can be paused");
-    }
+    public static Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> CancelAsync(
+        string jobId, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time, CancellationToken cancellationToken) =>
+        StopAsync(jobId, store, estimator, time, job => control.CancelAsync(job, cancellationToken), "finished jobs cannot be cancelled");
 
     public static Results<Ok<JobStatusResponse>, ProblemHttpResult> Resume(
         string jobId, HttpContext context, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time)
@@ -117,20 +112,6 @@ public static class ProcessEndpoints
             Refusal.QueueFull => Problems.QueueFull(context),
             _ => TypedResults.Ok(JobStatusResponse.From(record, StatusEndpoints.Eta(record, estimator, time))),
         };
-    }
-
-    public static async Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> CancelAsync(
-        string jobId, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (!store.TryGet(jobId, out var job))
-        {
-            return Problems.JobNotFound();
-        }
-
-        var (record, refusal) = await control.CancelAsync(job, cancellationToken);
-        return refusal == Refusal.None
-            ? TypedResults.Ok(JobStatusResponse.From(record, StatusEndpoints.Eta(record, estimator, time)))
-            : Problems.WrongState(record, "finished jobs cannot be cancelled");
     }
 
     public static Ok<QueueResponse> Queue(JobStore store, JobQueue queue, JobWorker worker)
@@ -209,6 +190,20 @@ public static class ProcessEndpoints
         var pixels = width is { } w && height is { } h ? (long)w * h : (long)(size!.Value / 0.3);
         var output = parsed.OutputFor(input);
         return TypedResults.Ok(new EstimateResponse(estimator.EstimateSeconds(pixels, 1, output), output, estimator.MegapixelsPerSecond(output)));
+    }
+
+    private static async Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> StopAsync(
+        string jobId, JobStore store, ProcessingEstimator estimator, TimeProvider time, Func<Job, Task<(JobRecord Job, Refusal Refusal)>> stop, string wrongState)
+    {
+        if (!store.TryGet(jobId, out var job))
+        {
+            return Problems.JobNotFound();
+        }
+
+        var (record, refusal) = await stop(job);
+        return refusal == Refusal.None
+            ? TypedResults.Ok(JobStatusResponse.From(record, StatusEndpoints.Eta(record, estimator, time)))
+            : Problems.WrongState(record, wrongState);
     }
 
     private static bool TryRead(ProcessRequest? request, out JobPriority? priority, out OptimizationSettings? settings, out Dictionary<string, string[]> errors)

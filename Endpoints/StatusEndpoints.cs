@@ -1,3 +1,4 @@
+using FileOptimizer.Hosting.Security;
 using FileOptimizer.Processing;
 
 namespace FileOptimizer.Endpoints;
@@ -16,7 +17,7 @@ public static class StatusEndpoints
 
     public static RouteGroupBuilder MapStatus(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/status").WithTags("Status");
+        var group = app.MapGroup("/api/status").WithTags("Status").RequireRateLimiting(RateLimiting.Status);
         group.MapGet("/", List).WithSummary("List jobs, newest first");
         group.MapGet("/stats/global", Global).WithSummary("Statistics over all jobs");
         group.MapGet("/types/stats", ByType).WithSummary("Statistics per input format");

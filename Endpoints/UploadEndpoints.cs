@@ -1,4 +1,5 @@
 using FileOptimizer.Hosting;
+using FileOptimizer.Hosting.Security;
 using FileOptimizer.Processing;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ public static class UploadEndpoints
 {
     public static RouteGroupBuilder MapUpload(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/upload").WithTags("Upload").DisableAntiforgery();
+        var group = app.MapGroup("/api/upload").WithTags("Upload").RequireRateLimiting(RateLimiting.Upload).DisableAntiforgery();
         group.MapPost("/", UploadAsync)
             .Accepts<IFormFile>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -53,6 +54,7 @@ public static class UploadEndpoints
 
         var file = form.Files[0];
         var (job, rejection) = intake.Accept(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
+        LogDisagreement(context, file, job?.Current.InputFormat);
         if (job is null)
         {
             return rejection == JobIntake.QueueFull ? Problems.QueueFull(context) : Problems.From(rejection!);
@@ -87,6 +89,7 @@ public static class UploadEndpoints
         foreach (var file in form.Files)
         {
             var (job, rejection) = intake.Accept(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
+            LogDisagreement(context, file, job?.Current.InputFormat);
             results.Add(job is not null
                 ? new BatchUploadItem(file.FileName, UploadResponse.From(job.Current, estimator.EstimateSeconds(job.Current)), null)
                 : new BatchUploadItem(file.FileName, null, FileProblem.From(rejection!)));
@@ -116,6 +119,12 @@ public static class UploadEndpoints
         if (!queue.HasRoom)
         {
             return (null, new Refused(Problems.QueueFull(context)));
+        }
+
+        var floor = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.MinFreeDiskBytes;
+        if (store.FreeSpace() - Math.Max(0, context.Request.ContentLength ?? 0) < floor)
+        {
+            return (null, new Refused(Problems.StorageFull()));
         }
 
         if (!UploadReader.IsMultipart(context.Request))
@@ -171,6 +180,32 @@ public static class UploadEndpoints
 
         return errors;
     }
+
+    /// <summary>A declared type or extension that disagrees with the bytes is processed by what the bytes are, and logged.</summary>
+    private static void LogDisagreement(HttpContext context, StagedUpload file, ImageFormat? detected)
+    {
+        var extension = Path.GetExtension(file.FileName).TrimStart('.').ToLowerInvariant();
+        var declared = file.DeclaredType?.ToLowerInvariant() ?? "";
+        var detectedName = detected?.Name() ?? "not-an-image";
+        bool Agrees(string name) => detected is { } format && (name == format.Name() || (format == ImageFormat.Jpeg && name is "jpg" or "jpe") || (format == ImageFormat.Tiff && name == "tif")
+            || (format == ImageFormat.Svg && name is "svg+xml" or "svgz") || (format is ImageFormat.Heif or ImageFormat.Avif && name is "heic" or "heif" or "avif"));
+        var declaredName = declared.StartsWith("image/", StringComparison.Ordinal) ? declared["image/".Length..] : declared;
+        if ((extension.Length > 0 && !Agrees(extension)) || (declaredName.Length > 0 && declaredName != "octet-stream" && declared != "application/octet-stream" && !Agrees(declaredName)))
+        {
+            // Names only from fixed vocabularies reach the log: a known extension or "other", never the raw strings.
+            SecurityEvents.TypeMismatch(
+                SecurityEvents.Logger(context.RequestServices),
+                KnownOrOther(declaredName),
+                KnownOrOther(extension),
+                detectedName,
+                SecurityEvents.Client(context));
+        }
+    }
+
+    private static string KnownOrOther(string name) =>
+        name is "" or "jpeg" or "jpg" or "png" or "webp" or "gif" or "tif" or "tiff" or "heic" or "heif" or "avif" or "svg" or "svg+xml" or "svgz" or "html" or "php" or "exe" or "zip" or "pdf" or "txt" or "js"
+            ? name
+            : "other";
 
     private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 

@@ -16,6 +16,18 @@ public static class PlanEnvironment
         ["WORKERS"] = $"{ProcessingOptions.Section}:Workers",
         ["QUEUE_CAPACITY"] = $"{ProcessingOptions.Section}:QueueCapacity",
         ["LOG_LEVEL"] = "Logging:LogLevel:Default",
+        ["AUTH_ENABLED"] = "Security:AuthEnabled",
+        ["API_KEY"] = "Security:ApiKey",
+        ["CORS_ORIGIN"] = "Security:CorsOrigins",
+        ["TRUSTED_PROXIES"] = "Security:TrustedProxies",
+        ["MIN_FREE_DISK"] = "Security:MinFreeDiskBytes",
+        ["ALLOW_SVG"] = $"{UploadOptions.Section}:AllowSvg",
+        ["RATE_LIMIT"] = "RateLimit:Global",
+        ["UPLOAD_RATE_LIMIT"] = "RateLimit:Upload",
+        ["STATUS_RATE_LIMIT"] = "RateLimit:Status",
+        ["DOWNLOAD_RATE_LIMIT"] = "RateLimit:Download",
+        ["PROCESS_RATE_LIMIT"] = "RateLimit:Process",
+        ["SKIP_RATE_LIMIT"] = "RateLimit:Skip",
     };
 
     public static IConfigurationBuilder AddPlanEnvironmentVariables(this IConfigurationBuilder configuration)

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
 namespace FileOptimizer.Hosting;
 
 public static class ServerSetup
@@ -17,7 +19,16 @@ public static class ServerSetup
             builder.WebHost.UseUrls($"http://+:{port}");
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        var headersTimeout = builder.Configuration.GetValue($"{Security.SecurityOptions.Section}:RequestHeadersTimeoutSeconds", 15);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Slowloris and slow-POST clients are cut off; a real client on a slow line sends far more than 240 bytes a second.
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(headersTimeout);
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(10));
+            kestrel.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(10));
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
+        });
         return builder;
     }
 }

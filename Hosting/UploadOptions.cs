@@ -19,6 +19,24 @@ public sealed class UploadOptions
     [Range(1L, 10_000_000_000L)]
     public long MaxInputPixels { get; set; } = 120_000_000;
 
+    /// <summary>
+    /// Largest progressive JPEG in pixels. libvips cannot shrink those on load and decodes them whole in memory
+    /// (3 bytes a pixel), so they get a lower cap. Default 50 megapixels (150 MB decoded).
+    /// </summary>
+    [Range(1L, 10_000_000_000L)]
+    public long MaxProgressiveJpegPixels { get; set; } = 50_000_000;
+
+    /// <summary>Most bands (channels) an image may have: CMYK with alpha has 5. Default 5.</summary>
+    [Range(1, 64)]
+    public int MaxBands { get; set; } = 5;
+
+    /// <summary>Largest SVG text in bytes once decompressed (SVGZ); real artwork is far smaller. Default 16 MB.</summary>
+    [Range(1L, 1_000_000_000L)]
+    public long MaxSvgBytes { get; set; } = 16_000_000;
+
+    /// <summary>Whether SVG uploads are accepted at all (env ALLOW_SVG). Default true.</summary>
+    public bool AllowSvg { get; set; } = true;
+
     /// <summary>Most frames (pages) an animation may have. Default 1000.</summary>
     [Range(1, 100_000)]
     public int MaxFrames { get; set; } = 1000;

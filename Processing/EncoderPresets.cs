@@ -20,6 +20,12 @@ public static class EncoderPresets
     /// <summary>Encoder effort when the client gives none, on our 0-10 scale.</summary>
     public const int DefaultEffort = 6;
 
+    /// <summary>
+    /// Effort when the client gives none, per output format. AVIF gets libvips's own default (aom speed 4 of 9):
+    /// one step more doubles the time of a 12-megapixel photo (20 s on a 2-core machine) for about 2 % fewer bytes.
+    /// </summary>
+    public static int DefaultEffortFor(ImageFormat output) => output == ImageFormat.Avif ? 4 : DefaultEffort;
+
     /// <summary>Maps our 0-10 effort onto each encoder's own range.</summary>
     public static int Effort(ImageFormat output, int effort) => output switch
     {
@@ -31,6 +37,9 @@ public static class EncoderPresets
 
     /// <summary>zlib level for PNG: always the maximum; the files are written once and served many times.</summary>
     public const int PngCompression = 9;
+
+    /// <summary>Largest colour profile kept: real ones are a few KB, the largest printer profiles about 1 MB.</summary>
+    public const int MaxProfileBytes = 1024 * 1024;
 
     /// <summary>JPEG output has no alpha: transparent areas become this (white, what most pages sit on).</summary>
     public static readonly double[] JpegBackground = [255, 255, 255];

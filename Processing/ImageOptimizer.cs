@@ -15,8 +15,6 @@ public static class ImageOptimizer
     /// <summary>libvips's own coordinate limit; "fit inside" with no maximum given means "keep the size".</summary>
     private const int Unbounded = 10_000_000;
 
-    private static readonly string[] PrivateFields = ["exif-data", "xmp-data", "iptc-data"];
-
     public static OptimizationResult Run(string jobDirectory, JobRecord job, IProgress<int> progress, CancellationToken cancellationToken)
     {
         var settings = job.Settings;
@@ -46,7 +44,7 @@ public static class ImageOptimizer
             var size = new FileInfo(temporary).Length;
             var outcome = JobOutcome.Optimized;
             if (size >= job.OriginalSize && output == job.InputFormat && width == job.Width && height == job.Height
-                && !(settings.StripMetadata && HasPrivateMetadata(originalPath)))
+                && OriginalInspector.IsClean(originalPath, job.InputFormat, settings.StripMetadata))
             {
                 File.Copy(originalPath, temporary, overwrite: true);
                 size = job.OriginalSize;
@@ -66,25 +64,61 @@ public static class ImageOptimizer
     private static Image Load(string path, JobRecord job, ImageFormat output)
     {
         // All frames only when the output can animate them; otherwise the first frame.
-        var source = job.Frames > 1 && output.SupportsAnimation() ? path + "[n=-1]" : path;
+        var allFrames = job.Frames > 1 && output.SupportsAnimation();
         var settings = job.Settings;
-        return Image.Thumbnail(
-            source,
-            settings.MaxWidth ?? Unbounded,
-            height: settings.MaxHeight ?? Unbounded,
-            size: Enums.Size.Down,
-            failOn: Enums.FailOn.Error);
+        return Thumbnail(path, job.InputFormat, settings.MaxWidth ?? Unbounded, settings.MaxHeight ?? Unbounded, allFrames);
+    }
+
+    /// <summary>Loads with shrink-on-load and EXIF auto-rotation, fitting inside the box, never enlarging. SVG comes from a stream (no base path).</summary>
+    public static Image Thumbnail(string path, ImageFormat format, int width, int height, bool allFrames = false)
+    {
+        var options = allFrames ? "n=-1" : "";
+        if (format != ImageFormat.Svg)
+        {
+            return Image.Thumbnail(allFrames ? $"{path}[{options}]" : path, width, height: height, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
+        }
+
+        using var source = Source.NewFromFile(path);
+        return Image.ThumbnailSource(source, width, height: height, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
     }
 
     private static Image Prepare(Image image, ImageFormat output)
     {
-        if (!output.SupportsAlpha() && image.HasAlpha())
+        var prepared = DropOversizedProfile(image);
+        if (!output.SupportsAlpha() && prepared.HasAlpha())
         {
-            return image.Flatten(background: EncoderPresets.JpegBackground);
+            using var withAlpha = prepared;
+            return withAlpha.Flatten(background: EncoderPresets.JpegBackground);
         }
 
-        // Keeps the caller's single "using" valid: a new reference to the same image.
-        return image.Copy();
+        return prepared;
+    }
+
+    /// <summary>
+    /// A colour profile larger than any real one (a 4 MB "profile" of junk is an attack on every reader downstream)
+    /// is applied to the pixels if it can be, converting to sRGB, and dropped.
+    /// </summary>
+    private static Image DropOversizedProfile(Image image)
+    {
+        if (!image.Contains("icc-profile-data") || ((byte[])image.Get("icc-profile-data")).Length <= EncoderPresets.MaxProfileBytes)
+        {
+            return image.Copy(); // a new reference, so the caller's "using" stays valid
+        }
+
+        Image converted;
+        try
+        {
+            converted = image.IccTransform("srgb", embedded: true);
+        }
+        catch (VipsException)
+        {
+            converted = image.Copy(); // unusable profile: the pixels are taken as sRGB
+        }
+
+        using (converted)
+        {
+            return converted.Mutate(m => m.Remove("icc-profile-data"));
+        }
     }
 
     private static void Save(Image image, string path, ImageFormat output, OptimizationSettings settings)
@@ -125,11 +159,5 @@ public static class ImageOptimizer
             default:
                 throw new NotSupportedException($"{output} is not an output format.");
         }
-    }
-
-    private static bool HasPrivateMetadata(string path)
-    {
-        using var image = Image.NewFromFile(path, access: Enums.Access.Sequential);
-        return Array.Exists(PrivateFields, image.Contains);
     }
 }

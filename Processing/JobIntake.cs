@@ -66,6 +66,24 @@ public sealed class JobIntake(JobStore store, JobQueue queue, IOptions<UploadOpt
                 "unsupported-type");
         }
 
+        var limits = options.Value;
+        if (format == ImageFormat.Svg)
+        {
+            if (!limits.AllowSvg)
+            {
+                return new Rejection(StatusCodes.Status415UnsupportedMediaType, "Unsupported file type", "SVG uploads are switched off on this server.", "svg-disabled");
+            }
+
+            if (ImageProbe.SvgTextLength(path, limits.MaxSvgBytes) > limits.MaxSvgBytes)
+            {
+                return new Rejection(
+                    StatusCodes.Status413PayloadTooLarge,
+                    "SVG too large",
+                    $"The SVG text is larger than the limit (MaxSvgBytes) of {limits.MaxSvgBytes / 1_000_000} MB once decompressed.",
+                    "svg-limit");
+            }
+        }
+
         try
         {
             probe = ImageProbe.Read(path, format.Value);
@@ -79,10 +97,19 @@ public sealed class JobIntake(JobStore store, JobQueue queue, IOptions<UploadOpt
                 "corrupt-header");
         }
 
-        var limits = options.Value;
         if (probe.Pixels > limits.MaxInputPixels)
         {
             return TooManyPixels($"The image is {probe.Width} × {probe.Height} pixels ({Megapixels(probe.Pixels)}); the limit (MaxInputPixels) is {Megapixels(limits.MaxInputPixels)}.");
+        }
+
+        if (probe.ProgressiveJpeg && probe.Pixels > limits.MaxProgressiveJpegPixels)
+        {
+            return TooManyPixels($"The progressive JPEG is {probe.Width} × {probe.Height} pixels ({Megapixels(probe.Pixels)}); progressive JPEGs must be decoded whole, so their limit (MaxProgressiveJpegPixels) is {Megapixels(limits.MaxProgressiveJpegPixels)}.");
+        }
+
+        if (probe.Bands > limits.MaxBands)
+        {
+            return TooManyPixels($"The image has {probe.Bands} channels; the limit (MaxBands) is {limits.MaxBands}.");
         }
 
         if (probe.Frames > limits.MaxFrames)

@@ -16,6 +16,7 @@ public sealed partial class JobRecovery(JobStore store, JobQueue queue, IOptions
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Libvips.Configure();
+        Libvips.UseTemporaryFolder(Path.Combine(store.Root, "tmp"));
         var resumed = 0;
         foreach (var job in store.LoadAll().OrderBy(j => j.Current.CreatedAt))
         {

@@ -49,6 +49,9 @@ public sealed partial class JobStore
 
     public IEnumerable<Job> All => _jobs.Values;
 
+    /// <summary>Free bytes on the volume of the storage root.</summary>
+    public long FreeSpace() => new DriveInfo(Root).AvailableFreeSpace;
+
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     public static bool IsValidId(string? id) => id is { Length: 32 } && id.All(char.IsAsciiHexDigitLower);

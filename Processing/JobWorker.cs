@@ -29,8 +29,21 @@ public sealed partial class JobWorker(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        stoppingToken.Register(() => _drain.CancelAfter(TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds)));
+        stoppingToken.Register(BeginDrain);
         return Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => DrainAsync(stoppingToken), CancellationToken.None)));
+    }
+
+    /// <summary>Shutdown began: running jobs get the grace period, then their token is cancelled.</summary>
+    private void BeginDrain()
+    {
+        try
+        {
+            _drain.CancelAfter(TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed before the stop reached us: nothing is running any more.
+        }
     }
 
     public override void Dispose()
@@ -133,7 +146,10 @@ public sealed partial class JobWorker(
         finally
         {
             job.EndRun();
-            Interlocked.Decrement(ref _active);
+            if (Interlocked.Decrement(ref _active) == 0)
+            {
+                NativeMemory.Trim();
+            }
         }
     }
 

@@ -3,7 +3,7 @@ using NetVips;
 namespace FileOptimizer.Processing;
 
 /// <summary>Process-wide libvips configuration, applied once before any image is touched.</summary>
-public static class Libvips
+public static partial class Libvips
 {
     /// <summary>The oldest libvips we run on: 8.18.3 fixed several 2026 CVEs, one in the stream loading path.</summary>
     public static readonly Version Minimum = new(8, 18, 3);
@@ -22,6 +22,27 @@ public static class Libvips
     public static LibvipsCapabilities Capabilities => CapabilitiesLazy.Value;
 
     private static readonly Lazy<LibvipsCapabilities> CapabilitiesLazy = new(Probe);
+
+    /// <summary>
+    /// Puts libvips's temporary files (large intermediate images) on the storage volume instead of /tmp, which in a
+    /// container is often small or in memory. libvips asks the native environment (TMPDIR), so it is set there.
+    /// </summary>
+    public static void UseTemporaryFolder(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var stale in Directory.EnumerateFiles(folder))
+        {
+            File.Delete(stale); // left by a crashed run
+        }
+
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            _ = SetEnvironment("TMPDIR", folder, 1);
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int SetEnvironment(string name, string value, int overwrite);
 
     public static Version Version => new(NetVips.NetVips.Version(0), NetVips.NetVips.Version(1), NetVips.NetVips.Version(2));
 
@@ -43,6 +64,8 @@ public static class Libvips
             {
                 throw new InvalidOperationException($"libvips {Version} is too old; FileOptimizer needs {Minimum} or newer.");
             }
+
+            NativeMemory.LimitArenas();
 
             // Jobs never repeat an operation on the same image, so the operation cache only holds memory.
             Cache.Max = 0;

@@ -34,5 +34,5 @@ public sealed record OptimizationSettings
 
     public int QualityFor(ImageFormat output) => Quality ?? EncoderPresets.DefaultQuality(output);
 
-    public int EffortFor(ImageFormat output) => EncoderPresets.Effort(output, Effort ?? EncoderPresets.DefaultEffort);
+    public int EffortFor(ImageFormat output) => EncoderPresets.Effort(output, Effort ?? EncoderPresets.DefaultEffortFor(output));
 }

@@ -9,7 +9,7 @@ public static class Previews
     public const int MaxSize = 1024;
 
     /// <summary>Path of the preview, made now if it does not exist yet. <paramref name="version"/> changes when the source changes.</summary>
-    public static string GetOrCreate(string jobDirectory, string sourceFile, string kind, int size, long version)
+    public static string GetOrCreate(string jobDirectory, string sourceFile, ImageFormat format, string kind, int size, long version)
     {
         var path = Path.Combine(jobDirectory, $"preview-{kind}-{size}-{version}.webp");
         if (File.Exists(path))
@@ -20,7 +20,7 @@ public static class Previews
         var temporary = path + $".{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var thumbnail = Image.Thumbnail(Path.Combine(jobDirectory, sourceFile), size, height: size, size: Enums.Size.Down, failOn: Enums.FailOn.Error))
+            using (var thumbnail = ImageOptimizer.Thumbnail(Path.Combine(jobDirectory, sourceFile), format, size, size))
             {
                 thumbnail.Webpsave(temporary, q: 75, effort: 2, keep: Enums.ForeignKeep.None);
             }

@@ -15,6 +15,7 @@ public sealed class ConfigurationTests
         var exception = Assert.ThrowsAny<Exception>(() => new OptimizerApp(new Dictionary<string, string?> { [key] = value }).Dispose());
 
         var message = exception.ToString();
+        TestContext.Current.TestOutputHelper?.WriteLine(message);
         Assert.Contains(named, message, StringComparison.Ordinal);
     }
 

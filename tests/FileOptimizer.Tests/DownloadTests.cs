@@ -3,33 +3,23 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests;
 
-public sealed class DownloadTests : IDisposable
+public sealed class DownloadTests() : ServiceTest()
 {
-    private readonly OptimizerApp _app = new();
-    private readonly ApiClient _api;
-
-    public DownloadTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     private async Task<(string Id, byte[] Whole)> CompletedJobAsync()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"), fileName: "Été à Paris.jpeg");
-        await _api.WaitForCompletionAsync(id);
-        return (id, await _api.DownloadAsync(id));
+        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"), fileName: "Été à Paris.jpeg");
+        await Api.WaitForCompletionAsync(id);
+        return (id, await Api.DownloadAsync(id));
     }
 
     [Fact]
     public async Task Download_carries_the_plan_headers_validators_and_a_clean_attachment_name()
     {
         var (id, whole) = await CompletedJobAsync();
-        var status = await _api.StatusAsync(id);
+        var status = await Api.StatusAsync(id);
 
-        using var response = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
 
         Assert.Equal("image/jpeg", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(whole.Length, response.Content.Headers.ContentLength);
@@ -50,7 +40,7 @@ public sealed class DownloadTests : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/download/{id}");
         request.Headers.Range = new RangeHeaderValue(0, 1023);
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
         Assert.Equal($"bytes 0-1023/{whole.Length}", response.Content.Headers.ContentRange?.ToString());
@@ -64,7 +54,7 @@ public sealed class DownloadTests : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/download/{id}");
         request.Headers.Range = new RangeHeaderValue(null, 500);
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
         Assert.Equal(whole[^500..], await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
@@ -77,7 +67,7 @@ public sealed class DownloadTests : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/download/{id}");
         request.Headers.Range = new RangeHeaderValue(whole.Length + 10, whole.Length + 20);
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, response.StatusCode);
         Assert.Equal($"bytes */{whole.Length}", response.Content.Headers.ContentRange?.ToString());
@@ -87,11 +77,11 @@ public sealed class DownloadTests : IDisposable
     public async Task Conditional_request_with_the_etag_gets_304()
     {
         var (id, _) = await CompletedJobAsync();
-        using var first = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        using var first = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/download/{id}");
         request.Headers.IfNoneMatch.Add(first.Headers.ETag!);
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
     }
@@ -101,10 +91,10 @@ public sealed class DownloadTests : IDisposable
     {
         using var form = ApiClient.Form(TestFiles.Corpus("jpeg/Garden.jpg"));
         form.Add(new StringContent("false"), "autoProcess");
-        using var upload = await _api.Http.PostAsync("/api/upload", form, TestContext.Current.CancellationToken);
+        using var upload = await Api.Http.PostAsync("/api/upload", form, TestContext.Current.CancellationToken);
         var id = (await upload.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(TestContext.Current.CancellationToken))!.Str("jobId");
 
-        using var response = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.Conflict);
         Assert.Contains("waiting", problem.Str("detail"));
@@ -116,8 +106,8 @@ public sealed class DownloadTests : IDisposable
     [InlineData("..%2F..%2Fetc%2Fpasswd")]
     public async Task Unknown_or_malformed_job_id_gets_404_for_status_and_download(string id)
     {
-        using var download = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
-        using var status = await _api.Http.GetAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
+        using var download = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        using var status = await Api.Http.GetAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
 
         Assert.Contains("No job has this id", (await ApiClient.ProblemAsync(download, HttpStatusCode.NotFound)).Str("detail"));
         await ApiClient.ProblemAsync(status, HttpStatusCode.NotFound);

@@ -3,43 +3,31 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests;
 
-public sealed class LifecycleTests : IDisposable
-{
-    // One worker, so jobs really wait behind each other.
-    private readonly OptimizerApp _app = new(new Dictionary<string, string?>
+public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string?>
     {
         ["Processing:Workers"] = "1",
         ["Processing:RetryDelayMs"] = "300",
-    });
-
-    private readonly ApiClient _api;
-
-    public LifecycleTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
+    })
+{
 
     private static string Large => TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg");
 
     /// <summary>A job that keeps the single worker busy for a few seconds, with progress all the way (JPEG encodes as it goes).</summary>
-    private Task<string> BusyJobAsync() => _api.UploadAsync(Large, """{"format":"jpeg","quality":95}""");
+    private Task<string> BusyJobAsync() => Api.UploadAsync(Large, """{"format":"jpeg","quality":95}""");
 
-    private string JobFolder(string id) => Path.Combine(_app.StorageRoot, "jobs", id);
+    private string JobFolder(string id) => Path.Combine(App.StorageRoot, "jobs", id);
 
     [Fact]
     public async Task A_job_uploaded_with_autoProcess_false_waits_until_started()
     {
-        var id = await _api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
         await Task.Delay(300, TestContext.Current.CancellationToken);
-        Assert.Equal("waiting", (await _api.StatusAsync(id)).Str("status"));
+        Assert.Equal("waiting", (await Api.StatusAsync(id)).Str("status"));
 
-        using var start = await _api.PostJsonAsync($"/api/process/{id}", """{"priority":"high","settings":{"format":"webp"}}""");
+        using var start = await Api.PostJsonAsync($"/api/process/{id}", """{"priority":"high","settings":{"format":"webp"}}""");
 
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
-        var done = await _api.WaitForCompletionAsync(id);
+        var done = await Api.WaitForCompletionAsync(id);
         Assert.Equal("webp", done.Str("outputFormat"));
         Assert.Equal("high", done.Str("priority"));
     }
@@ -47,15 +35,15 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public async Task A_completed_job_processed_again_with_new_settings_gets_a_new_result_and_keeps_its_original()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
-        await _api.WaitForCompletionAsync(id);
-        var first = await _api.DownloadAsync(id);
+        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        await Api.WaitForCompletionAsync(id);
+        var first = await Api.DownloadAsync(id);
 
-        using var again = await _api.PostJsonAsync($"/api/process/{id}", """{"settings":{"format":"png","maxWidth":300}}""");
+        using var again = await Api.PostJsonAsync($"/api/process/{id}", """{"settings":{"format":"png","maxWidth":300}}""");
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        var done = await _api.WaitForCompletionAsync(id);
+        var done = await Api.WaitForCompletionAsync(id);
 
-        var second = await _api.DownloadAsync(id);
+        var second = await Api.DownloadAsync(id);
         Assert.Equal("jpeg", Images.Format(first));
         Assert.Equal("png", Images.Format(second));
         Assert.Equal(300, done.Whole("outputWidth"));
@@ -70,93 +58,93 @@ public sealed class LifecycleTests : IDisposable
         var normal = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            normal.Add(await _api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg")));
+            normal.Add(await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg")));
         }
 
-        var urgent = await _api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Aqua.jpg"));
-        using (var start = await _api.PostJsonAsync($"/api/process/{urgent}", """{"priority":"high"}"""))
+        var urgent = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Aqua.jpg"));
+        using (var start = await Api.PostJsonAsync($"/api/process/{urgent}", """{"priority":"high"}"""))
         {
             Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         }
 
-        var queue = (await _api.Http.GetFromJsonAsync<JsonObject>("/api/process/queue", TestContext.Current.CancellationToken))!;
+        var queue = (await Api.Http.GetFromJsonAsync<JsonObject>("/api/process/queue", TestContext.Current.CancellationToken))!;
         var order = queue["jobs"]!.AsArray().Select(j => j!.Str("id")).ToList();
         Assert.Equal(urgent, order[0]);
         Assert.Equal(normal, order.Skip(1).Take(3));
 
-        var urgentStarted = DateTimeOffset.Parse((await _api.WaitForCompletionAsync(urgent)).Str("startedAt"));
+        var urgentStarted = DateTimeOffset.Parse((await Api.WaitForCompletionAsync(urgent)).Str("startedAt"));
         foreach (var id in normal)
         {
-            Assert.True(urgentStarted < DateTimeOffset.Parse((await _api.WaitForCompletionAsync(id)).Str("startedAt")), "the high-priority job must start before every normal one");
+            Assert.True(urgentStarted < DateTimeOffset.Parse((await Api.WaitForCompletionAsync(id)).Str("startedAt")), "the high-priority job must start before every normal one");
         }
 
-        await _api.WaitForCompletionAsync(busy);
+        await Api.WaitForCompletionAsync(busy);
     }
 
     [Fact]
     public async Task Pausing_a_queued_job_holds_it_back_until_resumed()
     {
         var busy = await BusyJobAsync();
-        var held = await _api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var held = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
 
-        using (var pause = await _api.Http.PostAsync($"/api/process/{held}/pause", null, TestContext.Current.CancellationToken))
+        using (var pause = await Api.Http.PostAsync($"/api/process/{held}/pause", null, TestContext.Current.CancellationToken))
         {
             Assert.Equal("paused", (await pause.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!.Str("status"));
         }
 
-        await _api.WaitForCompletionAsync(busy);
+        await Api.WaitForCompletionAsync(busy);
         await Task.Delay(500, TestContext.Current.CancellationToken);
-        Assert.Equal("paused", (await _api.StatusAsync(held)).Str("status"));
+        Assert.Equal("paused", (await Api.StatusAsync(held)).Str("status"));
 
-        using var resume = await _api.Http.PostAsync($"/api/process/{held}/resume", null, TestContext.Current.CancellationToken);
+        using var resume = await Api.Http.PostAsync($"/api/process/{held}/resume", null, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
-        await _api.WaitForCompletionAsync(held);
+        await Api.WaitForCompletionAsync(held);
     }
 
     [Fact]
     public async Task Pausing_a_running_job_stops_libvips_and_resume_finishes_it()
     {
         var id = await BusyJobAsync();
-        await _api.WaitForStatusAsync(id, "processing");
+        await Api.WaitForStatusAsync(id, "processing");
 
-        using var pause = await _api.Http.PostAsync($"/api/process/{id}/pause", null, TestContext.Current.CancellationToken);
+        using var pause = await Api.Http.PostAsync($"/api/process/{id}/pause", null, TestContext.Current.CancellationToken);
 
         var paused = (await pause.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
         Assert.Equal("paused", paused.Str("status"));
         Assert.Empty(Directory.GetFiles(JobFolder(id), "result*"));
-        using var resume = await _api.Http.PostAsync($"/api/process/{id}/resume", null, TestContext.Current.CancellationToken);
-        Assert.Equal("jpeg", (await _api.WaitForCompletionAsync(id)).Str("outputFormat"));
+        using var resume = await Api.Http.PostAsync($"/api/process/{id}/resume", null, TestContext.Current.CancellationToken);
+        Assert.Equal("jpeg", (await Api.WaitForCompletionAsync(id)).Str("outputFormat"));
     }
 
     [Fact]
     public async Task Cancelling_a_running_job_stops_it_within_a_second_and_removes_partial_output()
     {
         var id = await BusyJobAsync();
-        var running = await _api.WaitForStatusAsync(id, "processing");
+        var running = await Api.WaitForStatusAsync(id, "processing");
         Assert.True(running.Whole("progress") < 100);
-        var other = await _api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var other = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var cancel = await _api.Http.PostAsync($"/api/process/{id}/cancel", null, TestContext.Current.CancellationToken);
+        using var cancel = await Api.Http.PostAsync($"/api/process/{id}/cancel", null, TestContext.Current.CancellationToken);
         clock.Stop();
 
         Assert.Equal("cancelled", (await cancel.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!.Str("status"));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"cancel took {clock.Elapsed}");
-        await _api.WaitForCompletionAsync(other); // the worker is free for the next job
+        await Api.WaitForCompletionAsync(other); // the worker is free for the next job
         Assert.Empty(Directory.GetFiles(JobFolder(id), "result*"));
         Assert.Empty(Directory.GetFiles(JobFolder(id), "*.tmp"));
-        Assert.Equal("cancelled", (await _api.StatusAsync(id)).Str("status"));
+        Assert.Equal("cancelled", (await Api.StatusAsync(id)).Str("status"));
     }
 
     [Fact]
     public async Task Actions_in_the_wrong_state_get_409_saying_the_current_state()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        await Api.WaitForCompletionAsync(id);
 
         foreach (var action in new[] { $"/api/process/{id}/pause", $"/api/process/{id}/resume", $"/api/process/{id}/cancel", $"/api/status/{id}/retry" })
         {
-            using var response = await _api.Http.PostAsync(action, null, TestContext.Current.CancellationToken);
+            using var response = await Api.Http.PostAsync(action, null, TestContext.Current.CancellationToken);
             var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.Conflict);
             Assert.StartsWith("The job is completed", problem.Str("detail"), StringComparison.Ordinal);
         }
@@ -165,29 +153,29 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public async Task A_corrupt_file_fails_with_a_reason_is_not_retried_automatically_and_can_be_retried_by_hand()
     {
-        var id = await _api.UploadAsync(TestFiles.BadInput("truncated-half.jpg"));
+        var id = await Api.UploadAsync(TestFiles.BadInput("truncated-half.jpg"));
 
-        var failed = await _api.WaitForFinishAsync(id);
+        var failed = await Api.WaitForFinishAsync(id);
 
         Assert.Equal("failed", failed.Str("status"));
         Assert.Equal("corrupt-file", failed["error"]!.Str("code"));
         Assert.Contains("truncated or corrupt", failed["error"]!.Str("message"));
         Assert.Equal(1, failed.Whole("attempts"));
 
-        using var retry = await _api.Http.PostAsync($"/api/status/{id}/retry", null, TestContext.Current.CancellationToken);
+        using var retry = await Api.Http.PostAsync($"/api/status/{id}/retry", null, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
-        Assert.Equal(2, (await _api.WaitForFinishAsync(id)).Whole("attempts"));
+        Assert.Equal(2, (await Api.WaitForFinishAsync(id)).Whole("attempts"));
     }
 
     [Fact]
     public async Task A_failure_that_may_pass_is_retried_with_backoff_and_succeeds_when_the_cause_is_gone()
     {
-        var id = await _api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
         var original = Path.Combine(JobFolder(id), "original");
         var aside = original + ".aside";
         File.Move(original, aside); // storage trouble: the original is gone for a moment
 
-        using (var start = await _api.Http.PostAsync($"/api/process/{id}", null, TestContext.Current.CancellationToken))
+        using (var start = await Api.Http.PostAsync($"/api/process/{id}", null, TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         }
@@ -195,7 +183,7 @@ public sealed class LifecycleTests : IDisposable
         JsonObject retrying;
         do
         {
-            retrying = await _api.StatusAsync(id);
+            retrying = await Api.StatusAsync(id);
         }
         while (retrying["error"] is null);
 
@@ -204,7 +192,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.NotNull(retrying["retryAt"]);
         File.Move(aside, original);
 
-        var done = await _api.WaitForCompletionAsync(id);
+        var done = await Api.WaitForCompletionAsync(id);
         Assert.Equal(2, done.Whole("attempts"));
         Assert.Null(done["error"]);
     }
@@ -212,15 +200,15 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public async Task A_failure_that_keeps_happening_stops_after_the_configured_attempts()
     {
-        var id = await _api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
         File.Delete(Path.Combine(JobFolder(id), "original"));
 
-        using (var start = await _api.Http.PostAsync($"/api/process/{id}", null, TestContext.Current.CancellationToken))
+        using (var start = await Api.Http.PostAsync($"/api/process/{id}", null, TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         }
 
-        var failed = await _api.WaitForFinishAsync(id);
+        var failed = await Api.WaitForFinishAsync(id);
         Assert.Equal("failed", failed.Str("status"));
         Assert.Equal(3, failed.Whole("attempts"));
         Assert.Equal("io-error", failed["error"]!.Str("code"));
@@ -230,29 +218,29 @@ public sealed class LifecycleTests : IDisposable
     public async Task Deleting_a_job_removes_it_and_its_files_even_while_it_runs()
     {
         var id = await BusyJobAsync();
-        await _api.WaitForStatusAsync(id, "processing");
+        await Api.WaitForStatusAsync(id, "processing");
 
-        using var delete = await _api.Http.DeleteAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
+        using var delete = await Api.Http.DeleteAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
-        using var status = await _api.Http.GetAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
+        using var status = await Api.Http.GetAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
         await ApiClient.ProblemAsync(status, HttpStatusCode.NotFound);
         Assert.False(Directory.Exists(JobFolder(id)));
-        var next = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        await _api.WaitForCompletionAsync(next);
+        var next = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        await Api.WaitForCompletionAsync(next);
     }
 
     [Fact]
     public async Task Batch_processing_reports_what_happened_to_each_job()
     {
-        var waiting = await _api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
-        var done = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        await _api.WaitForCompletionAsync(done);
+        var waiting = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var done = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        await Api.WaitForCompletionAsync(done);
         var busy = await BusyJobAsync();
-        await _api.WaitForStatusAsync(busy, "processing");
+        await Api.WaitForStatusAsync(busy, "processing");
         const string unknown = "0123456789abcdef0123456789abcdef";
 
-        using var response = await _api.PostJsonAsync("/api/process/batch", $$$"""{"jobIds":["{{{waiting}}}","{{{done}}}","{{{busy}}}","{{{unknown}}}"],"priority":"high","settings":{"quality":85}}""");
+        using var response = await Api.PostJsonAsync("/api/process/batch", $$$"""{"jobIds":["{{{waiting}}}","{{{done}}}","{{{busy}}}","{{{unknown}}}"],"priority":"high","settings":{"quality":85}}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var results = (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["results"]!.AsArray()
@@ -261,13 +249,13 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("queued", results[done]);
         Assert.Equal("wrong-state", results[busy]);
         Assert.Equal("not-found", results[unknown]);
-        Assert.Equal(85, (await _api.WaitForCompletionAsync(done))["settings"]!.Whole("quality"));
+        Assert.Equal(85, (await Api.WaitForCompletionAsync(done))["settings"]!.Whole("quality"));
     }
 
     [Fact]
     public async Task Batch_processing_with_invalid_settings_or_no_ids_gets_400()
     {
-        using var response = await _api.PostJsonAsync("/api/process/batch", """{"jobIds":[],"priority":"urgent","settings":{"quality":0}}""");
+        using var response = await Api.PostJsonAsync("/api/process/batch", """{"jobIds":[],"priority":"urgent","settings":{"quality":0}}""");
 
         var errors = (await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest))["errors"]!.AsObject();
         Assert.Equal(["jobIds", "priority", "quality"], errors.Select(e => e.Key).Order());

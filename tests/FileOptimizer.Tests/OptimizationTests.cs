@@ -3,18 +3,8 @@ using NetVips;
 
 namespace FileOptimizer.Tests;
 
-public sealed class OptimizationTests : IDisposable
+public sealed class OptimizationTests() : ServiceTest()
 {
-    private readonly OptimizerApp _app = new();
-    private readonly ApiClient _api;
-
-    public OptimizationTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     [Theory]
     [InlineData("jpeg/Garden.jpg", "jpeg")]
@@ -28,9 +18,9 @@ public sealed class OptimizationTests : IDisposable
         var path = TestFiles.Corpus(corpusFile);
         using var original = Image.NewFromFile(path);
 
-        var id = await _api.UploadAsync(path);
-        var status = await _api.WaitForCompletionAsync(id);
-        var bytes = await _api.DownloadAsync(id);
+        var id = await Api.UploadAsync(path);
+        var status = await Api.WaitForCompletionAsync(id);
+        var bytes = await Api.DownloadAsync(id);
 
         Assert.Equal(expectedFormat, Images.Format(bytes));
         using var result = Images.Open(bytes);
@@ -59,11 +49,11 @@ public sealed class OptimizationTests : IDisposable
         }
 
         Assert.Equal(loader, Images.Format(File.ReadAllBytes(path)));
-        var id = await _api.UploadAsync(path);
-        var status = await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(path);
+        var status = await Api.WaitForCompletionAsync(id);
 
         Assert.Equal(expectedOutput, status.Str("outputFormat"));
-        using var result = Images.Open(await _api.DownloadAsync(id));
+        using var result = Images.Open(await Api.DownloadAsync(id));
         Assert.Equal(640, result.Width);
     }
 
@@ -75,10 +65,10 @@ public sealed class OptimizationTests : IDisposable
     [InlineData("gif", "gif", "image/gif")]
     public async Task Each_output_format_is_produced_and_served_with_its_content_type_and_extension(string format, string loader, string contentType)
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("jpeg/FreshFlower.jpg"), $$"""{"format":"{{format}}","maxWidth":400}""");
-        var status = await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/FreshFlower.jpg"), $$"""{"format":"{{format}}","maxWidth":400}""");
+        var status = await Api.WaitForCompletionAsync(id);
 
-        using var response = await _api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        using var response = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
         var bytes = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
         Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(format, status.Str("outputFormat"));
@@ -92,11 +82,11 @@ public sealed class OptimizationTests : IDisposable
     [Fact]
     public async Task Resize_fits_inside_the_box_and_never_enlarges()
     {
-        var shrink = await _api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"maxWidth":640,"maxHeight":200}""");
-        var enlarge = await _api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"maxWidth":5000,"maxHeight":5000}""");
+        var shrink = await Api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"maxWidth":640,"maxHeight":200}""");
+        var enlarge = await Api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"maxWidth":5000,"maxHeight":5000}""");
 
-        var shrunk = await _api.WaitForCompletionAsync(shrink);
-        var kept = await _api.WaitForCompletionAsync(enlarge);
+        var shrunk = await Api.WaitForCompletionAsync(shrink);
+        var kept = await Api.WaitForCompletionAsync(enlarge);
 
         // 1278×720 inside 640×200: the height decides, the aspect ratio stays.
         Assert.Equal(200, shrunk.Whole("outputHeight"));
@@ -131,9 +121,9 @@ public sealed class OptimizationTests : IDisposable
         var path = Path.Combine(TestFiles.NewTempDirectory("orientation"), $"rotated-{orientation}.jpg");
         tagged.Jpegsave(path, q: 95);
 
-        var id = await _api.UploadAsync(path);
-        var status = await _api.WaitForCompletionAsync(id);
-        using var result = Images.Open(await _api.DownloadAsync(id));
+        var id = await Api.UploadAsync(path);
+        var status = await Api.WaitForCompletionAsync(id);
+        using var result = Images.Open(await Api.DownloadAsync(id));
 
         Assert.Equal(upright.Width, result.Width);
         Assert.Equal(upright.Height, result.Height);
@@ -152,9 +142,9 @@ public sealed class OptimizationTests : IDisposable
         var frames = Images.Frames(original);
         Assert.True(frames > 1);
 
-        var id = await _api.UploadAsync(path, $$"""{"format":"{{format}}"}""");
-        var status = await _api.WaitForCompletionAsync(id);
-        using var result = Images.OpenAllFrames(await _api.DownloadAsync(id));
+        var id = await Api.UploadAsync(path, $$"""{"format":"{{format}}"}""");
+        var status = await Api.WaitForCompletionAsync(id);
+        using var result = Images.OpenAllFrames(await Api.DownloadAsync(id));
 
         Assert.Equal(frames, status.Whole("frames"));
         Assert.Equal(frames, Images.Frames(result));
@@ -173,18 +163,18 @@ public sealed class OptimizationTests : IDisposable
         var path = Path.Combine(TestFiles.NewTempDirectory("metadata"), "gps.jpg");
         tagged.Jpegsave(path, keep: Enums.ForeignKeep.All);
 
-        var stripped = await _api.UploadAsync(path);
-        var kept = await _api.UploadAsync(path, """{"stripMetadata":false}""");
-        await _api.WaitForCompletionAsync(stripped);
-        await _api.WaitForCompletionAsync(kept);
+        var stripped = await Api.UploadAsync(path);
+        var kept = await Api.UploadAsync(path, """{"stripMetadata":false}""");
+        await Api.WaitForCompletionAsync(stripped);
+        await Api.WaitForCompletionAsync(kept);
 
-        var strippedBytes = await _api.DownloadAsync(stripped);
+        var strippedBytes = await Api.DownloadAsync(stripped);
         using var clean = Images.Open(strippedBytes);
         Assert.False(clean.Contains("exif-data"), "EXIF (with GPS) must be gone");
         Assert.False(clean.Contains("xmp-data"), "XMP must be gone");
         Assert.DoesNotContain("GPS", System.Text.Encoding.Latin1.GetString(strippedBytes), StringComparison.Ordinal);
         Assert.Equal(profile, (byte[])clean.Get("icc-profile-data"));
-        using var full = Images.Open(await _api.DownloadAsync(kept));
+        using var full = Images.Open(await Api.DownloadAsync(kept));
         Assert.True(full.Contains("exif-data"), "stripMetadata=false keeps EXIF");
     }
 
@@ -195,21 +185,21 @@ public sealed class OptimizationTests : IDisposable
     {
         var path = TestFiles.Corpus(corpusFile);
 
-        var id = await _api.UploadAsync(path);
-        var status = await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(path);
+        var status = await Api.WaitForCompletionAsync(id);
 
         Assert.Equal("kept-original", status.Str("outcome"));
-        Assert.Equal(File.ReadAllBytes(path), await _api.DownloadAsync(id));
+        Assert.Equal(File.ReadAllBytes(path), await Api.DownloadAsync(id));
         Assert.Equal(0, status["ratio"]!.GetValue<double>());
     }
 
     [Fact]
     public async Task Jpeg_output_of_a_transparent_png_is_flattened_on_white()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("png/balloons-aj.png"), """{"format":"jpeg","maxWidth":300}""");
-        await _api.WaitForCompletionAsync(id);
+        var id = await Api.UploadAsync(TestFiles.Corpus("png/balloons-aj.png"), """{"format":"jpeg","maxWidth":300}""");
+        await Api.WaitForCompletionAsync(id);
 
-        using var result = Images.Open(await _api.DownloadAsync(id));
+        using var result = Images.Open(await Api.DownloadAsync(id));
         Assert.False(result.HasAlpha());
         // The clip art's transparent corner comes out white.
         var corner = result.Getpoint(0, 0);

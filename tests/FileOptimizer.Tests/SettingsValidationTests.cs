@@ -3,18 +3,8 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests;
 
-public sealed class SettingsValidationTests : IDisposable
+public sealed class SettingsValidationTests() : ServiceTest()
 {
-    private readonly OptimizerApp _app = new();
-    private readonly ApiClient _api;
-
-    public SettingsValidationTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
 
     [Theory]
     [InlineData("""{"quality":0}""", "quality")]
@@ -32,19 +22,19 @@ public sealed class SettingsValidationTests : IDisposable
     [InlineData("""[1,2]""", "settings")]
     public async Task Invalid_setting_gets_400_naming_the_field_and_creates_no_job(string settings, string field)
     {
-        using var response = await _api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"), settings);
+        using var response = await Api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"), settings);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest);
         var errors = problem["errors"]!.AsObject();
         Assert.True(errors.ContainsKey(field), $"errors should name {field}: {errors.ToJsonString()}");
         Assert.False(string.IsNullOrWhiteSpace(errors[field]![0]!.GetValue<string>()));
-        Assert.Empty(Directory.GetDirectories(Path.Combine(_app.StorageRoot, "jobs")));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(App.StorageRoot, "jobs")));
     }
 
     [Fact]
     public async Task Several_invalid_fields_are_all_named_at_once()
     {
-        using var response = await _api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"), """{"quality":0,"format":"bmp","unknown":1}""");
+        using var response = await Api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"), """{"quality":0,"format":"bmp","unknown":1}""");
 
         var errors = (await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest))["errors"]!.AsObject();
         Assert.Equal(["format", "quality", "unknown"], errors.Select(e => e.Key).Order());
@@ -53,9 +43,9 @@ public sealed class SettingsValidationTests : IDisposable
     [Fact]
     public async Task Valid_settings_are_normalised_and_echoed_in_the_job()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), """{"Quality":70,"format":"JPG","maxWidth":null}""");
+        var id = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), """{"Quality":70,"format":"JPG","maxWidth":null}""");
 
-        var settings = (await _api.StatusAsync(id))["settings"]!.AsObject();
+        var settings = (await Api.StatusAsync(id))["settings"]!.AsObject();
         Assert.Equal(70, settings.Whole("quality"));
         Assert.Equal("jpeg", settings.Str("format"));
         Assert.True(settings["stripMetadata"]!.GetValue<bool>());

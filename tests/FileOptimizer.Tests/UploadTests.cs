@@ -4,25 +4,15 @@ using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests;
 
-public sealed class UploadTests : IDisposable
+public sealed class UploadTests() : ServiceTest(new Dictionary<string, string?> { ["Upload:MaxSize"] = "400000" })
 {
-    private readonly OptimizerApp _app = new(new Dictionary<string, string?> { ["Upload:MaxSize"] = "400000" });
-    private readonly ApiClient _api;
 
-    public UploadTests() => _api = _app.Api();
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        _app.Dispose();
-    }
-
-    private string[] JobFolders() => Directory.GetDirectories(Path.Combine(_app.StorageRoot, "jobs"));
+    private string[] JobFolders() => Directory.GetDirectories(Path.Combine(App.StorageRoot, "jobs"));
 
     [Fact]
     public async Task Upload_answers_201_with_location_and_the_facts_of_the_file()
     {
-        using var response = await _api.PostUploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"));
+        using var response = await Api.PostUploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
@@ -43,8 +33,8 @@ public sealed class UploadTests : IDisposable
     [Fact]
     public async Task Two_uploads_get_different_unguessable_ids()
     {
-        var first = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        var second = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var first = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var second = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
 
         Assert.NotEqual(first, second);
     }
@@ -52,7 +42,7 @@ public sealed class UploadTests : IDisposable
     [Fact]
     public async Task File_over_the_size_limit_with_content_length_is_refused_with_413_and_leaves_nothing()
     {
-        using var response = await _api.PostUploadAsync(TestFiles.Corpus("jpeg/Storm.jpg")); // 695 KB > 400 KB
+        using var response = await Api.PostUploadAsync(TestFiles.Corpus("jpeg/Storm.jpg")); // 695 KB > 400 KB
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("400 KB", problem.Str("detail"));
@@ -69,7 +59,7 @@ public sealed class UploadTests : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/upload") { Content = form };
         request.Headers.TransferEncodingChunked = true;
 
-        using var response = await _api.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Null(request.Content.Headers.ContentLength);
         await ApiClient.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
@@ -89,7 +79,7 @@ public sealed class UploadTests : IDisposable
     [InlineData("suites/generated/typeconfusion_pdf_named.png")]
     public async Task Non_image_is_refused_with_415_whatever_its_name(string badInput)
     {
-        using var response = await _api.PostUploadAsync(TestFiles.BadInput(badInput), fileName: "holiday.jpg");
+        using var response = await Api.PostUploadAsync(TestFiles.BadInput(badInput), fileName: "holiday.jpg");
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
         Assert.Equal("unsupported-type", problem.Str("reason"));
@@ -103,7 +93,7 @@ public sealed class UploadTests : IDisposable
         using var content = new ByteArrayContent(File.ReadAllBytes(TestFiles.Corpus("gif/GifSample.gif")));
         content.Headers.ContentType = new MediaTypeHeaderValue("image/gif");
 
-        using var response = await _api.Http.PostAsync("/api/upload", content, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.PostAsync("/api/upload", content, TestContext.Current.CancellationToken);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
         Assert.Contains("multipart/form-data", problem.Str("detail"));
@@ -114,7 +104,7 @@ public sealed class UploadTests : IDisposable
     {
         using var form = new MultipartFormDataContent { { new StringContent("{}"), "settings" } };
 
-        using var response = await _api.Http.PostAsync("/api/upload", form, TestContext.Current.CancellationToken);
+        using var response = await Api.Http.PostAsync("/api/upload", form, TestContext.Current.CancellationToken);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["file"]);
@@ -123,7 +113,7 @@ public sealed class UploadTests : IDisposable
     [Fact]
     public async Task Pixel_flood_is_refused_from_its_header_with_422_naming_the_limit()
     {
-        using var response = await _api.PostUploadAsync(TestFiles.BadInput("pixel-flood-30000x30000.png"));
+        using var response = await Api.PostUploadAsync(TestFiles.BadInput("pixel-flood-30000x30000.png"));
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.UnprocessableEntity);
         Assert.Contains("MaxInputPixels", problem.Str("detail"));
@@ -133,11 +123,11 @@ public sealed class UploadTests : IDisposable
     [Fact]
     public async Task Client_file_name_is_cleaned_and_never_used_as_a_path()
     {
-        var id = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), fileName: "../../etc/\u202Egpj.exe.gif");
+        var id = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), fileName: "../../etc/\u202Egpj.exe.gif");
 
-        var status = await _api.StatusAsync(id);
+        var status = await Api.StatusAsync(id);
         Assert.Equal("gpj.exe.gif", status.Str("fileName"));
-        Assert.Equal(["job.json", "original"], Directory.GetFiles(Path.Combine(_app.StorageRoot, "jobs", id)).Select(Path.GetFileName).Where(n => n is "job.json" or "original").Order());
+        Assert.Equal(["job.json", "original"], Directory.GetFiles(Path.Combine(App.StorageRoot, "jobs", id)).Select(Path.GetFileName).Where(n => n is "job.json" or "original").Order());
     }
 
     /// <summary>A stream that will not tell its length, so HttpClient must send it chunked.</summary>

@@ -25,6 +25,10 @@ public sealed class OptimizerApp : WebApplicationFactory<Program>
         };
         _settings.TryAdd("Processing:Workers", "2");
         _settings.TryAdd("Processing:ShutdownGraceSeconds", "0");
+        // The plan's limits (10 uploads per 15 minutes) would throttle the suite; rate-limit tests turn them back on.
+        _settings.TryAdd("RateLimit:Skip", "true");
+        // Test folders live on whatever disk the machine has.
+        _settings.TryAdd("Security:MinFreeDiskBytes", "0");
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         StartServer();
     }
@@ -35,6 +39,14 @@ public sealed class OptimizerApp : WebApplicationFactory<Program>
 
     /// <summary>A client for the API with a timeout long enough for the largest corpus image on a busy 2-core machine.</summary>
     public ApiClient Api() => new(CreateClient());
+
+    /// <summary>Every client names itself, as browsers and curl do; the service refuses requests without a User-Agent.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("FileOptimizer.Tests/1.0");
+        client.Timeout = TimeSpan.FromMinutes(3);
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

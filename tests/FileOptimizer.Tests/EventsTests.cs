@@ -1,0 +1,148 @@
+using System.Net.ServerSentEvents;
+using System.Text.Json.Nodes;
+using FileOptimizer.Processing;
+using FileOptimizer.Tests.Infrastructure;
+
+namespace FileOptimizer.Tests;
+
+public sealed class EventsTests() : ServiceTest(new Dictionary<string, string?> { ["Events:HeartbeatSeconds"] = "1", ["Processing:Workers"] = "1" })
+{
+
+    private async Task<List<SseItem<string>>> ReadAllAsync(string url, string? lastEventId = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        using var response = await Api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        var items = new List<SseItem<string>>();
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(TestContext.Current.CancellationToken))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+
+    [Fact]
+    public async Task A_job_stream_sends_the_state_at_once_then_progress_then_a_final_event_and_closes()
+    {
+        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), """{"quality":90}""");
+
+        var events = await ReadAllAsync($"/api/status/{id}/events");
+
+        Assert.Equal("status", events[0].EventType);
+        Assert.Equal("end", events[^1].EventType);
+        var payloads = events.Select(e => JsonNode.Parse(e.Data)!).ToList();
+        Assert.All(payloads, p => Assert.Equal(id, p.Str("id")));
+        Assert.Equal("completed", payloads[^1].Str("status"));
+        Assert.Equal(100, payloads[^1].Whole("progress"));
+        var progress = payloads.Select(p => p.Whole("progress")).ToList();
+        Assert.Equal(progress.Order(), progress); // never goes backwards
+        Assert.Contains(events, e => e.EventType == "progress");
+        Assert.True(events.Count(e => e.EventType == "progress") < 30, "progress is throttled to a few events a second");
+        var ids = events.Select(e => long.Parse(e.EventId!)).ToList();
+        Assert.Equal(ids.Order(), ids);
+    }
+
+    [Fact]
+    public async Task A_stream_of_a_finished_job_sends_its_state_and_ends()
+    {
+        var id = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        await Api.WaitForCompletionAsync(id);
+
+        var events = await ReadAllAsync($"/api/status/{id}/events");
+
+        Assert.Equal(["status", "end"], events.Select(e => e.EventType));
+    }
+
+    [Fact]
+    public async Task A_client_resuming_with_Last_Event_ID_gets_only_what_it_missed()
+    {
+        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var all = await ReadAllAsync($"/api/status/{id}/events", lastEventId: "0");
+        var middle = all[all.Count / 2].EventId!;
+
+        var resumed = await ReadAllAsync($"/api/status/{id}/events", lastEventId: middle);
+
+        Assert.All(resumed, e => Assert.True(long.Parse(e.EventId!) >= long.Parse(middle)));
+        Assert.DoesNotContain(resumed, e => e.EventId == middle && e.EventType != "end");
+        Assert.Equal("end", resumed[^1].EventType);
+        Assert.Equal("completed", JsonNode.Parse(resumed[^1].Data)!.Str("status"));
+    }
+
+    [Fact]
+    public async Task An_idle_stream_gets_comment_heartbeats()
+    {
+        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        using var response = await Api.Http.GetAsync($"/api/status/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
+
+        var lines = new List<string>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        while (!lines.Contains(": heartbeat"))
+        {
+            lines.Add((await reader.ReadLineAsync(timeout.Token))!);
+        }
+
+        Assert.Contains("event: status", lines);
+    }
+
+    [Fact]
+    public async Task A_client_that_disconnects_leaves_no_subscription_behind()
+    {
+        var events = App.Service<JobEvents>();
+        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var response = await Api.Http.GetAsync($"/api/status/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
+        while (await reader.ReadLineAsync(TestContext.Current.CancellationToken) != "event: status")
+        {
+        }
+
+        Assert.Equal(1, events.Subscribers);
+
+        reader.Dispose();
+        response.Dispose();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (events.Subscribers > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(0, events.Subscribers);
+    }
+
+    [Fact]
+    public async Task The_global_stream_carries_events_of_every_job()
+    {
+        using var response = await Api.Http.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        var first = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var second = await Api.UploadAsync(TestFiles.Corpus("gif/21.gif"));
+
+        var completed = new HashSet<string>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(timeout.Token))
+        {
+            var job = JsonNode.Parse(item.Data)!;
+            if (job.Str("status") == "completed")
+            {
+                completed.Add(job.Str("id"));
+            }
+
+            if (completed.SetEquals([first, second]))
+            {
+                break;
+            }
+        }
+
+        Assert.True(completed.SetEquals([first, second]));
+    }
+}

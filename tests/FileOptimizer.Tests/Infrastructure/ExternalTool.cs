@@ -1,0 +1,39 @@
+namespace FileOptimizer.Tests.Infrastructure;
+
+/// <summary>
+/// Programs some tests need (exiftool, redis-server, chromium, promtool). Missing locally, the test says so and is
+/// skipped; in CI (CI=true) a missing program fails the test, because CI installs them.
+/// </summary>
+public static class ExternalTool
+{
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The program's full path, or a skip (locally) / failure (CI) naming the Debian package to install.</summary>
+    public static string Require(string program, string debianPackage)
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .Select(directory => Path.Combine(directory, program))
+            .FirstOrDefault(File.Exists);
+        if (found is not null)
+        {
+            return found;
+        }
+
+        var reason = $"{program} is not installed (Debian package {debianPackage}); .ci/run installs it.";
+        Assert.False(InCi, reason);
+        Assert.Skip(reason);
+        return "";
+    }
+
+    public static async Task<string> RunAsync(string program, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return output;
+    }
+}

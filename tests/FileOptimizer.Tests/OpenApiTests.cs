@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using FileOptimizer.Tests.Infrastructure;
+
+namespace FileOptimizer.Tests;
+
+public sealed class OpenApiTests
+{
+    [Fact]
+    public async Task The_openapi_document_lists_every_route_of_the_plan_with_its_problem_answers()
+    {
+        using var app = new OptimizerApp();
+        using var api = app.Api();
+
+        var document = (await api.Http.GetFromJsonAsync<JsonObject>("/openapi/v1.json", TestContext.Current.CancellationToken))!;
+
+        var paths = document["paths"]!.AsObject();
+        string[] routes =
+        [
+            "/api/upload", "/api/upload/batch", "/api/upload/info",
+            "/api/status", "/api/status/{jobId}", "/api/status/stats/global", "/api/status/types/stats", "/api/status/{jobId}/retry", "/api/status/{jobId}/events", "/api/events",
+            "/api/download/{jobId}", "/api/download/{jobId}/info", "/api/download/{jobId}/preview",
+            "/api/process/{jobId}", "/api/process/batch", "/api/process/{jobId}/pause", "/api/process/{jobId}/resume", "/api/process/{jobId}/cancel",
+            "/api/process/queue", "/api/process/settings/{type}", "/api/process/validate-settings", "/api/process/estimate",
+        ];
+        Assert.All(routes, route => Assert.True(paths.ContainsKey(route), $"{route} is missing from the OpenAPI document"));
+        Assert.NotNull(paths["/api/status/{jobId}"]!["delete"]);
+        var upload = paths["/api/upload"]!["post"]!["responses"]!.AsObject();
+        Assert.True(upload.ContainsKey("413"));
+        Assert.True(upload.ContainsKey("415"));
+        Assert.Contains("application/problem+json", upload["413"]!["content"]!.AsObject().Select(c => c.Key));
+        Assert.NotNull(document["components"]!["schemas"]!["JobStatusResponse"]);
+    }
+}
