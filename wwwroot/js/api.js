@@ -142,7 +142,7 @@ export function describeError(error) {
     case 422:
       return `This image cannot be processed.${detail}`;
     case 429:
-      return `Too many requests at once. Wait ${error.retryAfter ?? 'a few'} seconds, then retry.`;
+      return `The server has had too many requests from this computer. Try again in ${error.retryAfter ?? 'a few'} seconds.`;
     case 503:
       return `The server is busy right now (its queue is full). Try again in ${error.retryAfter ?? 'a few'} seconds.`;
     default:
@@ -171,7 +171,7 @@ export async function readEvents(url, { lastEventId, signal, onOpen, onEvent }) 
   if (!response.ok || !response.body) {
     const data = await readJson(response);
     if (response.status === 401) api.onUnauthorized();
-    throw new ApiError(response.status, data);
+    throw new ApiError(response.status, data, retryAfter(response.headers.get('Retry-After')));
   }
   onOpen?.();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

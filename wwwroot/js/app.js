@@ -9,14 +9,15 @@ const HISTORY = 'fileoptimizer.jobs';
 const MAX_HISTORY = 500;
 const PARALLEL_UPLOADS = 2;
 const BATCH_BYTES = 64 * 1000 * 1000;
-const MAX_AUTO_RETRIES = 3;
+/** Times one file is sent again by itself after a 429 or 503, waiting as the server asks. */
+const MAX_AUTO_RETRIES = 10;
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const RANK = { waiting: 0, queued: 1, processing: 2, paused: 2, completed: 3, failed: 3, cancelled: 3 };
 const BROWSER_IMAGES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/svg+xml', 'image/bmp']);
 const IMAGE_NAME = /\.(jpe?g|jfif|png|webp|gif|tiff?|heic|heif|avif|svg)$/i;
 const ARCHIVE_URL_LIMIT = 4000;
 /** A running job not heard of for this long is asked for its status. */
-const QUIET_MS = 4000;
+const QUIET_MS = 8000;
 /** Upload answers that sending the same file again cannot change: too large, not an image, unreadable, gone. */
 const PERMANENT = new Set([404, 413, 415, 422]);
 
@@ -52,6 +53,10 @@ let uploading = 0;
 let batchSupported = true;
 let historyLoaded = false;
 let infoLoaded = false;
+let listSupported = true;
+let uploadsPausedUntil = 0;
+let pauseNote = null;
+let pauseTimer = 0;
 /** Files completed since the last "all done" message. */
 let finishedInRun = 0;
 
@@ -85,6 +90,10 @@ function enqueue(item) {
 
 /** Starts uploads while there is room: up to the server's batch size per request, two requests at a time. */
 function pump() {
+  if (uploadsPausedUntil > Date.now()) {
+    for (const item of queue) render(item);
+    return;
+  }
   if (queue.length && !settings.isValid()) {
     const reason = `The settings are not valid (${settings.problemText()}). Fix them, then retry.`;
     for (const item of queue.splice(0)) {
@@ -159,6 +168,12 @@ async function send(batch) {
       requeue(batch);
       return;
     }
+    if ((error.status === 429 || error.status === 503) && batch.every(item => item.autoRetries < MAX_AUTO_RETRIES)) {
+      for (const item of batch) item.autoRetries++;
+      pauseUploads(error, Math.max(...batch.map(item => item.autoRetries)));
+      requeue(batch);
+      return;
+    }
     if (!single && error.status === 413) {
       for (const item of batch) item.single = true; // the batch as a whole is too large: send these one by one
       requeue(batch);
@@ -225,29 +240,53 @@ function accepted(item, upload) {
   remember(job.id);
   render(item);
   updateSummary();
-  feed.watch();
-  refresh(item);
+  const early = feed.early.get(job.id);
+  if (early) {
+    feed.early.delete(job.id);
+    update(item, early); // its events came before the upload's answer
+  }
+  feed.watch(); // its later changes come by the stream (or the poll), which catches up with every running job when it opens
 }
 
 function fail(item, error) {
+  if ((error.status === 429 || error.status === 503) && item.file && item.autoRetries < MAX_AUTO_RETRIES) {
+    item.autoRetries++;
+    pauseUploads(error, item.autoRetries);
+    requeue([item]);
+    return;
+  }
   item.phase = 'error';
   item.errorStatus = error.status;
   item.error = describeError(error);
-  if ((error.status === 429 || error.status === 503) && item.autoRetries < MAX_AUTO_RETRIES && item.file) {
-    item.autoRetries++;
-    const wait = error.retryAfter ?? 10 * item.autoRetries;
-    item.error = `${error.status === 503 ? 'The server is busy right now (its queue is full).' : 'Too many requests at once.'} Retrying by itself in ${seconds(wait)}.`;
-    item.retryTimer = setTimeout(() => {
-      if (!item.removed && item.phase === 'error') {
-        enqueue(item);
-        pump();
-      }
-    }, wait * 1000);
-  } else {
-    announce(`${item.name}: ${item.error}`);
-  }
+  announce(`${item.name}: ${item.error}`);
   render(item);
   updateSummary();
+}
+
+/**
+ * A 429 (rate limit) or 503 (queue full) holds every upload back until the server's Retry-After has passed;
+ * the waiting files say why and when they go, and nothing is sent meanwhile that would only be refused.
+ */
+function pauseUploads(error, attempt = 1) {
+  const wait = Math.max(1, error.retryAfter ?? Math.min(60, 5 * 2 ** (attempt - 1)));
+  const until = Date.now() + wait * 1000;
+  if (until <= uploadsPausedUntil) return;
+  uploadsPausedUntil = until;
+  const when = wait < 90 ? `in ${seconds(wait)}` : `at ${new Date(until).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
+  const policy = error.problem?.policy;
+  pauseNote = error.status === 503
+    ? `The server is busy (its queue is full). Sending ${when}.`
+    : policy === 'upload'
+      ? `The server takes only so many uploads from one computer in a while. Sending ${when}.`
+      : `The server has had too many requests from this computer. Sending ${when}.`;
+  announce(pauseNote);
+  clearTimeout(pauseTimer);
+  pauseTimer = setTimeout(() => {
+    uploadsPausedUntil = 0;
+    pauseNote = null;
+    for (const item of queue) render(item);
+    pump();
+  }, wait * 1000);
 }
 
 // ---------------------------------------------------------------- following jobs
@@ -260,6 +299,10 @@ const feed = {
   retryTimer: 0,
   watchdog: 0,
   failures: 0,
+  /** True while the stream is connected. */
+  open: false,
+  /** Events of jobs whose upload answer has not arrived yet, applied when it does. */
+  early: new Map(),
   lastEventId: null,
 
   watch() {
@@ -273,11 +316,10 @@ const feed = {
       // A stream can lose an event (a proxy, a server under load): a job that has been quiet for a while is asked directly.
       this.watchdog = setInterval(() => {
         const quiet = Date.now() - QUIET_MS;
-        for (const item of items) {
-          if (item.phase === 'server' && !FINISHED.has(item.job.status) && item.seen < quiet) {
-            item.seen = Date.now();
-            refresh(item);
-          }
+        const due = items.filter(item => item.phase === 'server' && !FINISHED.has(item.job.status) && item.seen < quiet).slice(0, 4);
+        for (const item of due) {
+          item.seen = Date.now();
+          refresh(item);
         }
       }, QUIET_MS / 2);
     }
@@ -292,17 +334,24 @@ const feed = {
         signal: controller.signal,
         onOpen: () => {
           this.failures = 0;
+          this.open = true;
           syncActive(); // what changed before the stream opened
         },
         onEvent: event => {
           if (event.id) this.lastEventId = event.id;
           let job;
           try { job = JSON.parse(event.data); } catch { return; }
-          const item = job && byJob.get(job.id);
+          if (!job?.id) return;
+          const item = byJob.get(job.id);
           if (item) update(item, job);
+          else if (uploading) {
+            this.early.set(job.id, job);
+            if (this.early.size > 200) this.early.delete(this.early.keys().next().value);
+          }
         },
       });
     } catch (error) {
+      if (this.controller === controller) this.open = false;
       if (error?.name === 'AbortError' || this.controller !== controller) return;
       if (error.status === 404 || error.status === 405) {
         this.controller = null;
@@ -315,14 +364,16 @@ const feed = {
         return;
       }
       this.failures++;
+      if (error.retryAfter) this.failures = Math.max(this.failures, Math.ceil(Math.log2(error.retryAfter * 2)));
     }
     if (this.controller !== controller) return;
     this.controller = null;
+    this.open = false;
     if (hasActive()) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = 0;
         this.watch();
-      }, Math.min(15000, 500 * 2 ** this.failures));
+      }, Math.min(60000, 500 * 2 ** this.failures));
     }
   },
 
@@ -338,6 +389,7 @@ const feed = {
   stop() {
     this.controller?.abort();
     this.controller = null;
+    this.open = false;
     clearTimeout(this.retryTimer);
     this.retryTimer = 0;
     clearInterval(this.watchdog);
@@ -349,8 +401,21 @@ function hasActive() {
   return items.some(item => item.phase === 'server' && !FINISHED.has(item.job.status));
 }
 
+/** Brings every running job up to date: one status-list request for many, single requests for a few or the rest. */
 async function syncActive() {
-  const active = items.filter(item => item.phase === 'server' && !FINISHED.has(item.job.status));
+  let active = items.filter(item => item.phase === 'server' && !FINISHED.has(item.job.status));
+  if (active.length > 2 && listSupported) {
+    try {
+      const { data } = await api.get('/api/status?page=1&limit=100');
+      const latest = new Map((data?.items ?? []).map(job => [job.id, job]));
+      for (const item of active) if (latest.has(item.job.id)) update(item, latest.get(item.job.id));
+      active = active.filter(item => !latest.has(item.job.id)); // older than the newest hundred
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.status === 404 || error.status === 405) listSupported = false;
+      else return; // asked again by the next poll or the watchdog
+    }
+  }
   for (let i = 0; i < active.length; i += 4) await Promise.all(active.slice(i, i + 4).map(refresh));
 }
 
@@ -566,7 +631,7 @@ function render(item) {
   let progress = 0;
   let text = '';
   switch (state) {
-    case 'pending': text = 'Waiting to upload'; break;
+    case 'pending': text = pauseNote ? 'Waiting' : 'Waiting to upload'; break;
     case 'uploading': progress = item.upload; text = 'Uploading'; break;
     case 'error': text = item.errorStatus === 404 ? 'Gone' : 'Not optimized'; break;
     case 'waiting': text = 'Waiting to start'; break;
@@ -607,11 +672,13 @@ function render(item) {
   }
 
   let error = item.notice;
+  if (state === 'pending' && pauseNote) error = pauseNote;
   if (state === 'error') error = item.error;
   else if (state === 'failed') error = job.error?.message || 'Processing failed.';
   else if (state === 'cancelled') error = 'The job was cancelled.';
   card.error.textContent = error ?? '';
   card.error.hidden = !error;
+  card.error.classList.toggle('note', state === 'pending');
 
   card.download.hidden = !completed;
   card.compareToggle.hidden = !completed;
@@ -646,7 +713,16 @@ function showThumb(item) {
     loadImage(item, card.thumb, [item.localUrl]).then(shown => card.li.classList.toggle('has-thumb', shown));
   } else if (item.job) {
     item.thumbShown = true;
-    loadImage(item, card.thumb, [preview(item, 'original', 256)]).then(shown => card.li.classList.toggle('has-thumb', shown));
+    card.thumb.loading = 'lazy';
+    const show = () => loadImage(item, card.thumb, [preview(item, 'original', 256)]).then(shown => {
+      card.li.classList.toggle('has-thumb', shown);
+      return shown;
+    });
+    // A preview refused for a while (the server's download rate limit) is asked again later, twice at most.
+    const retry = (delay, left) => show().then(shown => {
+      if (!shown && left > 0) setTimeout(() => { if (!item.removed) retry(delay * 2, left - 1); }, delay);
+    });
+    retry(30_000, 2);
   }
 }
 

@@ -94,6 +94,51 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
     }
 
     [Fact]
+    public async Task Under_the_default_rate_limits_a_batch_of_photos_is_added_compared_downloaded_and_reloaded_without_a_429()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["RateLimit:Skip"] = "false" });
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        var calls = new List<string>();
+        session.Page.Request += (_, request) =>
+        {
+            if (new Uri(request.Url).AbsolutePath.StartsWith("/api/", StringComparison.Ordinal))
+            {
+                lock (calls)
+                {
+                    calls.Add($"{request.Method} {new Uri(request.Url).PathAndQuery}");
+                }
+            }
+        };
+        string[] photos = ["jpeg/Bush-dog.jpg", "jpeg/DSCN0614_small.jpg", "jpeg/dsc_09827.jpg", "jpeg/FreshFlower.jpg", "png/Spring.png", "png/desert.png", "gif/GifSample.gif", "gif/21.gif"];
+
+        await session.DropAsync([.. photos.Select(TestFiles.Corpus)]);
+        foreach (var photo in photos)
+        {
+            await session.WaitForCompletedAsync(Path.GetFileName(photo));
+        }
+
+        var card = session.Card("Bush-dog.jpg");
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare Bush-dog.jpg" }).ClickAsync();
+        await Expect(card.Locator(".compare-view")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("loading"));
+        await session.Page.RunAndWaitForDownloadAsync(() => card.Locator(".download").ClickAsync());
+        await session.Page.RunAndWaitForDownloadAsync(() => session.Page.Locator("#download-all").ClickAsync());
+        await session.GoToAsync();
+        await Expect(session.Cards).ToHaveCountAsync(photos.Length);
+        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await Expect(session.Page.Locator(".card.has-thumb")).ToHaveCountAsync(photos.Length, new LocatorAssertionsToHaveCountOptions { Timeout = 10_000 });
+
+        lock (calls)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine($"{calls.Count} API requests:\n{string.Join("\n", calls)}");
+            // The service allows 100 API requests per client in 15 minutes: a batch of photos must leave most of them.
+            Assert.True(calls.Count <= 25, $"The page made {calls.Count} API requests for {photos.Length} photos.");
+        }
+
+        session.AssertQuietConsole();
+    }
+
+    [Fact]
     public async Task Choosing_webp_applies_to_the_next_upload_and_is_remembered_after_a_reload()
     {
         var browser = chromium.Require();
@@ -141,6 +186,60 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
 
         await session.ScreenshotAsync("bad-inputs");
         session.AssertQuietConsole(413, 415, 422);
+    }
+
+    [Fact]
+    public async Task A_used_up_upload_limit_holds_the_remaining_files_back_with_a_message_instead_of_failing_them()
+    {
+        var browser = chromium.Require();
+        // Two upload-group requests per 15 minutes: the page's /api/upload/info and one batch.
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["RateLimit:Skip"] = "false", ["RateLimit:Upload"] = "2" });
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        string[] photos = ["jpeg/Bush-dog.jpg", "jpeg/DSCN0614_small.jpg", "jpeg/dsc_09827.jpg", "png/Spring.png", "gif/GifSample.gif", "gif/21.gif", "png/desert.png"];
+
+        await session.DropAsync([.. photos.Select(TestFiles.Corpus)]);
+
+        // Two batches go at once; the one the server counts first is taken, the other waits.
+        await session.Page.WaitForFunctionAsync(
+            """
+            count => {
+              const states = [...document.querySelectorAll('#cards > li.card')].map(card => card.dataset.state);
+              return states.length === count && states.every(state => state === 'completed' || state === 'pending')
+                && states.includes('pending') && states.includes('completed');
+            }
+            """,
+            photos.Length,
+            new PageWaitForFunctionOptions { Timeout = PageSession.JobTimeout });
+        var waiting = session.Page.Locator(".card[data-state='pending']");
+        foreach (var card in await waiting.AllAsync())
+        {
+            await Expect(card.Locator(".error")).ToContainTextAsync("only so many uploads from one computer");
+            await Expect(card.Locator(".error")).ToContainTextAsync("Sending at");
+        }
+
+        await Expect(session.Page.Locator(".card[data-state='error']")).ToHaveCountAsync(0);
+        await session.ScreenshotAsync("upload-limit");
+        session.AssertQuietConsole(429);
+    }
+
+    [Fact]
+    public async Task A_full_queue_makes_files_wait_and_go_again_until_all_are_done()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Processing:QueueCapacity"] = "1", ["Processing:Workers"] = "1", ["Processing:RetryAfterSeconds"] = "1" });
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        string[] photos = ["jpeg/Bush-dog.jpg", "jpeg/DSCN0614_small.jpg", "png/Spring.png", "png/desert.png", "jpeg/dsc_09827.jpg"];
+
+        await session.DropAsync([.. photos.Select(TestFiles.Corpus)]);
+
+        await Expect(session.Page.Locator(".card .error.note").First).ToContainTextAsync("queue is full");
+        foreach (var photo in photos)
+        {
+            await session.WaitForCompletedAsync(Path.GetFileName(photo));
+        }
+
+        await Expect(session.Page.Locator(".card[data-state='error']")).ToHaveCountAsync(0);
+        session.AssertQuietConsole(503);
     }
 
     [Fact]
@@ -297,36 +396,23 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
     [Fact]
     public async Task When_the_server_asks_for_a_key_the_field_appears_and_the_key_goes_with_every_call()
     {
-        const string Key = "test-key-0123";
+        const string Key = "page-test-key-0123456789";
         var browser = chromium.Require();
-        using var app = new OptimizerApp();
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Security:AuthEnabled"] = "true", ["Security:ApiKey"] = Key });
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
-        await Expect(session.Page.Locator("#api-key-field")).ToBeHiddenAsync();
 
-        // A gate in front of the API, as a key-protected server answers: 401 ProblemDetails with WWW-Authenticate for a missing or wrong key.
-        var keyless = new List<string>();
-        await session.Context.RouteAsync("**/api/**", async route =>
+        // Every API call the page makes from now on, and whether it carried the key.
+        var calls = new List<(string Url, bool Keyed)>();
+        session.Page.Request += (_, request) =>
         {
-            if (route.Request.Headers.TryGetValue("x-api-key", out var sent) && sent == Key)
+            if (new Uri(request.Url).AbsolutePath.StartsWith("/api/", StringComparison.Ordinal))
             {
-                await route.ContinueAsync();
-                return;
+                lock (calls)
+                {
+                    calls.Add((request.Url, request.Headers.TryGetValue("x-api-key", out var sent) && sent == Key));
+                }
             }
-
-            lock (keyless)
-            {
-                keyless.Add(route.Request.Url);
-            }
-
-            await route.FulfillAsync(new RouteFulfillOptions
-            {
-                Status = 401,
-                ContentType = "application/problem+json",
-                Headers = new Dictionary<string, string> { ["WWW-Authenticate"] = "ApiKey header=\"X-API-Key\"" },
-                Body = """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"API key required","status":401,"detail":"Send the key in the X-API-Key header."}""",
-            });
-        });
-        await session.GoToAsync();
+        };
 
         await Expect(session.Page.Locator("#api-key-field")).ToBeVisibleAsync();
         await Expect(session.Page.Locator("#api-key-status")).ToContainTextAsync("needs an API key");
@@ -334,10 +420,14 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         var card = session.Card("Bush-dog.jpg");
         await Expect(card.Locator(".error")).ToContainTextAsync("needs an API key");
 
+        await session.Page.GetByLabel("API key").FillAsync("not-the-key-at-all");
+        await session.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Use key" }).ClickAsync();
+        await Expect(session.Page.Locator("#api-key-status")).ToContainTextAsync("did not accept this API key");
+
         await session.Page.GetByLabel("API key").FillAsync(Key);
         await session.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Use key" }).ClickAsync();
 
-        await session.WaitForCompletedAsync("Bush-dog.jpg"); // sent again by itself once the key is known
+        await session.WaitForCompletedAsync("Bush-dog.jpg"); // sent again by itself once the key is accepted
         await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare Bush-dog.jpg" }).ClickAsync();
         await Expect(card.Locator(".compare-view")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("loading"));
         Assert.True(await card.Locator("img.compare-after").EvaluateAsync<bool>("img => img.naturalWidth > 0"));
@@ -346,20 +436,21 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         var zip = await session.Page.RunAndWaitForDownloadAsync(() => session.Page.Locator("#download-all").ClickAsync());
         Assert.Equal("fileoptimizer.zip", zip.SuggestedFilename);
 
-        int KeylessCount()
+        int keyless;
+        lock (calls)
         {
-            lock (keyless)
-            {
-                return keyless.Count;
-            }
+            keyless = calls.Count(call => !call.Keyed);
         }
 
-        var keylessBefore = KeylessCount();
         await session.GoToAsync(); // the key stays for this tab: history, previews and events all carry it
         await Expect(session.Cards).ToHaveCountAsync(1);
         await session.WaitForCompletedAsync("Bush-dog.jpg");
         await Expect(card.Locator(".thumb img")).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^blob:"));
-        Assert.Equal(keylessBefore, KeylessCount());
+        lock (calls)
+        {
+            Assert.True(calls.Count(call => !call.Keyed) == keyless, "Calls without the key after it was given: " + string.Join(", ", calls.Where(call => !call.Keyed).Select(call => call.Url)));
+        }
+
         session.AssertQuietConsole(401);
     }
 
