@@ -1,24 +1,31 @@
 using FileOptimizer.Endpoints;
 using FileOptimizer.Hosting;
+using FileOptimizer.Hosting.Health;
 using FileOptimizer.Hosting.Security;
+
+HealthCheckCommand.ExitIfRequested(args);             // dotnet FileOptimizer.dll --health-check: the container's HEALTHCHECK
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Configuration.AddPlanEnvironmentVariables(); // PORT, TEMP_DIR, UPLOAD_MAX_SIZE, ... as the API plan names them
+builder.AddFileOptimizerLogging();                    // Serilog: console, rolling app and error files (LOG_DIR), request log
 builder.ConfigureServer();                            // port and Kestrel limits
 builder.Services.AddFileOptimizerOptions();           // bound and validated at start
 builder.Services.AddApiJson();                        // camelCase, enum names as strings
 builder.Services.AddApiProblemDetails();              // every error is ProblemDetails
 builder.Services.AddJobProcessing();                  // store, queue, workers, recovery, retention, events
 builder.Services.AddApiSecurity();                    // API key, rate limits, CORS, trusted proxies
-builder.Services.AddHealthChecks();                   // /api/health
+builder.Services.AddFileOptimizerHealthChecks();      // /api/health: basic, detailed, readiness, liveness
+builder.Services.AddFileOptimizerMetrics();           // OpenTelemetry, Prometheus text at /api/health/metrics
 builder.Services.AddOpenApi();                        // /openapi/v1.json
 
 var app = builder.Build();
 
 app.UseSecurityHeaders();                            // CSP, nosniff, framing, referrer, permissions on every answer
+app.UseFileOptimizerRequestLogging();
 app.UseApiErrorHandling();
 app.UseRequestGuards();                               // forwarded headers, scanner agents, origins (403), CORS
+app.UseStoppingGate();                                // uploads get 503 once SIGTERM arrived
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseApiAccess();                                   // rate limits (429), API key (401)

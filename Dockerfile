@@ -1,0 +1,32 @@
+# FileOptimizer: build with the .NET SDK, run on the ASP.NET Core runtime image as a non-root user.
+#   docker build -t fileoptimizer .
+#   docker run -d --name fileoptimizer -p 8000:8000 -v fileoptimizer-uploads:/app/uploads --stop-timeout 40 fileoptimizer
+# tests/FileOptimizer.Tests/Operations/ContainerTests.cs runs this file's restore and publish commands and starts the
+# result with this file's environment, so keep each command on one RUN line and ENV as KEY=value pairs.
+
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG TARGETARCH
+WORKDIR /src
+# Restore first, from the project files alone, so the packages stay in a cached layer while the code changes.
+COPY global.json Directory.Build.props Directory.Packages.props FileOptimizer.csproj ./
+RUN dotnet restore FileOptimizer.csproj -a $TARGETARCH
+COPY . .
+RUN dotnet publish FileOptimizer.csproj -c Release -a $TARGETARCH --no-restore -p:UseAppHost=false -o /app/publish
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+# The base image sets ASPNETCORE_HTTP_PORTS=8080; emptied, so the service listens on PORT as the API plan says.
+ENV ASPNETCORE_HTTP_PORTS= \
+    PORT=8000 \
+    TEMP_DIR=/app/uploads \
+    LOG_DIR=/app/logs
+# "app" (uid $APP_UID) is the base image's non-root user; it owns the two folders it writes.
+RUN mkdir -p /app/uploads /app/logs && chown $APP_UID:$APP_UID /app/uploads /app/logs
+COPY --from=build /app/publish .
+USER $APP_UID
+EXPOSE 8000
+VOLUME ["/app/uploads"]
+# The app asks itself (GET /api/health/liveness on 127.0.0.1:$PORT): the runtime image has no curl or wget.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["dotnet", "FileOptimizer.dll", "--health-check"]
+# SIGTERM (docker stop, Kubernetes) stops it gracefully: give it more than the host's 30 s shutdown timeout (--stop-timeout 40).
+ENTRYPOINT ["dotnet", "FileOptimizer.dll"]

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace FileOptimizer.Hosting.Health;
+
+/// <summary>
+/// The health checks and which endpoint runs which (by tag):
+/// basic (GET /api/health): server, filesystem, queue;
+/// detailed: server, redis, filesystem, memory, disk, queue, dependencies;
+/// readiness: recovery, storage, capacity, shutdown; liveness: none (the process answers).
+/// Healthy and degraded answer 200, unhealthy 503.
+/// </summary>
+public static class HealthSetup
+{
+    public const string Basic = "basic";
+    public const string Detailed = "detailed";
+    public const string Ready = "ready";
+
+    public static IServiceCollection AddFileOptimizerHealthChecks(this IServiceCollection services)
+    {
+        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ServerCheck>();
+        services.AddSingleton<RedisCheck>();
+        services.AddSingleton<FilesystemCheck>();
+        services.AddSingleton<MemoryCheck>();
+        services.AddSingleton<DiskCheck>();
+        services.AddSingleton<QueueCheck>();
+        services.AddSingleton<DependenciesCheck>();
+        services.AddSingleton<RecoveryCheck>();
+        services.AddSingleton<CapacityCheck>();
+        services.AddSingleton<ShutdownCheck>();
+
+        services.AddHealthChecks()
+            .AddCheck<ServerCheck>("server", tags: [Basic, Detailed])
+            .AddCheck<RedisCheck>("redis", tags: [Detailed])
+            .AddCheck<FilesystemCheck>("filesystem", tags: [Basic, Detailed])
+            .AddCheck<MemoryCheck>("memory", tags: [Detailed])
+            .AddCheck<DiskCheck>("disk", tags: [Detailed])
+            .AddCheck<QueueCheck>("queue", tags: [Basic, Detailed])
+            .AddCheck<DependenciesCheck>("dependencies", tags: [Detailed])
+            .AddCheck<RecoveryCheck>("recovery", tags: [Ready])
+            .AddCheck<FilesystemCheck>("storage", tags: [Ready])
+            .AddCheck<CapacityCheck>("capacity", tags: [Ready])
+            .AddCheck<ShutdownCheck>("shutdown", tags: [Ready]);
+        return services;
+    }
+
+    /// <summary>Runs the checks with <paramref name="tag"/> (none: no check) and answers with <see cref="HealthResponse"/>.</summary>
+    public static HealthCheckOptions Endpoint(string? tag) => new()
+    {
+        Predicate = tag is null ? _ => false : registration => registration.Tags.Contains(tag),
+        ResponseWriter = HealthResponse.WriteAsync,
+    };
+}

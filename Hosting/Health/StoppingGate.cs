@@ -1,0 +1,53 @@
+using System.Globalization;
+using FileOptimizer.Processing;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace FileOptimizer.Hosting.Health;
+
+/// <summary>
+/// Once the host is stopping (SIGTERM), uploads (POST /api/upload...) are refused with 503 ProblemDetails, Retry-After and
+/// Connection: close, so nothing is accepted that the shutdown could strand; reads and downloads go on while jobs drain.
+/// </summary>
+public static class StoppingGate
+{
+    public const string Reason = "shutting-down";
+
+    public static IApplicationBuilder UseStoppingGate(this IApplicationBuilder app)
+    {
+        var stopping = app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        var retryAfter = app.ApplicationServices.GetRequiredService<IOptions<ProcessingOptions>>().Value.RetryAfterSeconds;
+        return app.Use(async (context, next) =>
+        {
+            if (stopping.IsCancellationRequested && IsUpload(context.Request))
+            {
+                await RefuseAsync(context, retryAfter);
+                return;
+            }
+
+            await next(context);
+        });
+    }
+
+    private static bool IsUpload(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/api/upload", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task RefuseAsync(HttpContext context, int retryAfterSeconds)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.Connection = "close";
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Shutting down",
+                Detail = "The server is shutting down and takes no new uploads. Try again in a moment.",
+                Extensions = { ["reason"] = Reason },
+            },
+        });
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using FileOptimizer.Tests.Infrastructure;
+
+namespace FileOptimizer.Tests.Operations;
+
+public sealed class ShutdownTests
+{
+    /// <summary>The host's shutdown timeout: .NET's default, which the Dockerfile and README tell orchestrators to exceed.</summary>
+    private const int ShutdownTimeoutSeconds = 30;
+
+    [Fact]
+    public async Task Sigterm_during_processing_exits_within_the_shutdown_timeout_and_a_restart_completes_the_job()
+    {
+        var storage = TestFiles.NewTempDirectory("sigterm");
+        var environment = new Dictionary<string, string?>
+        {
+            ["TEMP_DIR"] = Path.Combine(storage, "uploads"),
+            ["LOG_DIR"] = Path.Combine(storage, "logs"),
+            ["WORKERS"] = "1",
+            ["Processing__JobTimeoutSeconds"] = "3600",
+            ["Processing__ShutdownGraceSeconds"] = "1", // far less than the job needs: it must go back to the queue
+            ["RateLimit__Skip"] = "true", // the test polls the status faster than the plan's 60 a minute
+        };
+        string id;
+        await using (var first = ServiceProcess.Start(ServiceProcess.BuiltApp, environment))
+        {
+            await first.WaitUntilLiveAsync();
+            using var api = first.Api();
+            id = await api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), HealthTests.SlowSettings);
+            await HealthTests.WaitForStatusAsync(api, id, "processing");
+
+            first.Terminate();
+            var stopped = await first.WaitForExitAsync(TimeSpan.FromSeconds(ShutdownTimeoutSeconds + 15));
+
+            TestContext.Current.TestOutputHelper?.WriteLine($"Exited {first.Process.ExitCode} {stopped.TotalSeconds:0.0} s after SIGTERM");
+            Assert.Contains(first.Output, line => line.Contains("Application is shutting down", StringComparison.Ordinal));
+            Assert.True(stopped.TotalSeconds < ShutdownTimeoutSeconds + 5, $"The process took {stopped.TotalSeconds:0.0} s to exit after SIGTERM.");
+        }
+
+        var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(storage, "uploads", "jobs", id, "job.json")))!;
+        Assert.Equal("queued", saved.Str("status")); // put back in the queue on disk, not lost and not failed
+
+        await using var second = ServiceProcess.Start(ServiceProcess.BuiltApp, environment);
+        await second.WaitUntilLiveAsync();
+        using var resumed = second.Api();
+        var status = await resumed.WaitForCompletionAsync(id, TimeSpan.FromMinutes(5));
+        var bytes = await resumed.DownloadAsync(id);
+
+        Assert.Equal("webp", status.Str("outputFormat"));
+        Assert.Equal("webp", Images.Format(bytes));
+        Assert.Equal(status.Number("optimizedSize"), bytes.Length);
+    }
+}
