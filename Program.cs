@@ -21,6 +21,7 @@ builder.Services.AddOpenApi();                        // /openapi/v1.json
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();                            // CSP, nosniff, framing, referrer, permissions on every answer
 app.UseFileOptimizerRequestLogging();
 app.UseApiErrorHandling();
 app.UseRequestGuards();                               // forwarded headers, scanner agents, origins (403), CORS
@@ -34,6 +35,7 @@ app.MapStatus();
 app.MapEvents();
 app.MapProcess();
 app.MapDownload();
+app.MapArchive();
 app.MapHealth();
 app.MapOpenApi().AllowAnonymous();
 

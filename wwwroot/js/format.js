@@ -1,0 +1,54 @@
+// Numbers and names as a person reads them. Sizes use decimal units (1 KB = 1000 bytes), as the server's messages do.
+
+const FORMAT_NAMES = {
+  jpeg: 'JPEG', png: 'PNG', webp: 'WebP', gif: 'GIF', tiff: 'TIFF', heif: 'HEIF', avif: 'AVIF', svg: 'SVG',
+};
+
+export function formatName(format) {
+  if (!format) return '';
+  return FORMAT_NAMES[String(format).toLowerCase()] ?? String(format).toUpperCase();
+}
+
+export function bytes(value) {
+  if (value == null || !Number.isFinite(value)) return '';
+  if (value < 1000) return `${value} bytes`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let amount = value / 1000;
+  let unit = 0;
+  while (amount >= 1000 && unit < units.length - 1) {
+    amount /= 1000;
+    unit++;
+  }
+  const digits = amount >= 100 ? 0 : 1;
+  return `${amount.toFixed(digits).replace(/\.0$/, '')} ${units[unit]}`;
+}
+
+export function percent(value) {
+  if (value == null || !Number.isFinite(value)) return '';
+  const rounded = value >= 10 || value === 0 ? Math.round(value) : Math.round(value * 10) / 10;
+  return `${rounded} %`;
+}
+
+export function dimensions(width, height) {
+  return width && height ? `${width} × ${height}` : '';
+}
+
+export function seconds(value) {
+  if (value == null || !Number.isFinite(value)) return '';
+  if (value < 1) return 'less than a second';
+  if (value < 60) return `${Math.round(value)} s`;
+  const minutes = Math.floor(value / 60);
+  const rest = Math.round(value % 60);
+  return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+}
+
+export function duration(milliseconds) {
+  if (milliseconds == null || !Number.isFinite(milliseconds)) return '';
+  return milliseconds < 1000 ? `${Math.max(1, Math.round(milliseconds))} ms` : `${(milliseconds / 1000).toFixed(1)} s`;
+}
+
+/** "a, b and c" */
+export function list(items) {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}

@@ -1,0 +1,189 @@
+// The settings panel: defaults from the server, choices remembered in localStorage, invalid values explained by
+// POST /api/process/validate-settings (with the browser's own checks first, and alone when that endpoint is missing).
+
+import { api, ApiError } from './api.js';
+import { formatName } from './format.js';
+
+const STORAGE = 'fileoptimizer.settings';
+const FALLBACK_DEFAULTS = { format: 'original', quality: null, maxWidth: null, maxHeight: null, stripMetadata: true };
+const FIELDS = ['format', 'quality', 'maxWidth', 'maxHeight', 'stripMetadata'];
+
+const $ = id => document.getElementById(id);
+
+export class SettingsPanel {
+  constructor() {
+    this.form = $('settings-form');
+    this.format = $('format');
+    this.quality = $('quality');
+    this.qualityAuto = $('quality-auto');
+    this.qualityValue = $('quality-value');
+    this.maxWidth = $('max-width');
+    this.maxHeight = $('max-height');
+    this.strip = $('strip-metadata');
+    this.summary = $('settings-summary');
+    this.defaults = { ...FALLBACK_DEFAULTS };
+    this.serverErrors = {};
+    this.validateTimer = 0;
+    this.validation = null;
+    this.serverValidates = true;
+    /** The quality the server picks per output format when none is given (GET /api/upload/info). */
+    this.defaultQuality = {};
+
+    const changed = () => {
+      this.save();
+      this.refresh();
+      this.scheduleValidation();
+    };
+    this.form.addEventListener('submit', event => event.preventDefault());
+    this.format.addEventListener('change', changed);
+    this.quality.addEventListener('input', () => {
+      this.qualityAuto.checked = false;
+      changed();
+    });
+    this.qualityAuto.addEventListener('change', changed);
+    for (const input of [this.maxWidth, this.maxHeight]) input.addEventListener('input', changed);
+    this.strip.addEventListener('change', changed);
+    $('reset-settings').addEventListener('click', () => {
+      localStorage.removeItem(STORAGE);
+      this.apply(this.defaults);
+      changed();
+    });
+  }
+
+  /** Takes the server's defaults, then the choices this browser remembered. */
+  load(serverDefaults, defaultQuality) {
+    if (defaultQuality && typeof defaultQuality === 'object') this.defaultQuality = defaultQuality;
+    if (serverDefaults && typeof serverDefaults === 'object') {
+      this.defaults = { ...FALLBACK_DEFAULTS, ...pick(serverDefaults) };
+    }
+    let saved = null;
+    try { saved = JSON.parse(localStorage.getItem(STORAGE) ?? 'null'); } catch { saved = null; }
+    this.apply({ ...this.defaults, ...(saved && typeof saved === 'object' ? pick(saved) : {}) });
+    this.refresh();
+    this.scheduleValidation(0);
+  }
+
+  apply(values) {
+    const format = String(values.format ?? 'original').toLowerCase();
+    this.format.value = [...this.format.options].some(option => option.value === format) ? format : 'original';
+    const quality = Number.isInteger(values.quality) ? values.quality : null;
+    this.qualityAuto.checked = quality === null;
+    this.quality.value = String(quality ?? 80);
+    this.maxWidth.value = values.maxWidth ?? '';
+    this.maxHeight.value = values.maxHeight ?? '';
+    this.strip.checked = values.stripMetadata !== false;
+    this.serverErrors = {};
+  }
+
+  /** The settings object the API takes; absent values mean "the server's preset". */
+  current() {
+    const settings = { format: this.format.value, stripMetadata: this.strip.checked };
+    if (!this.qualityAuto.checked) settings.quality = Number(this.quality.value);
+    const width = this.maxWidth.value.trim();
+    const height = this.maxHeight.value.trim();
+    if (width) settings.maxWidth = Number(width);
+    if (height) settings.maxHeight = Number(height);
+    return settings;
+  }
+
+  save() {
+    localStorage.setItem(STORAGE, JSON.stringify({ ...this.current(), quality: this.qualityAuto.checked ? null : Number(this.quality.value) }));
+  }
+
+  /** Messages per field: the browser's checks, then what the server said of the same values. */
+  errors() {
+    const errors = {};
+    for (const [key, input] of [['maxWidth', this.maxWidth], ['maxHeight', this.maxHeight]]) {
+      const text = input.value.trim();
+      if (input.validity.badInput || (text && !/^\d+$/.test(text))) errors[key] = ['Must be a whole number of pixels, or empty for no limit.'];
+      else if (text && (Number(text) < 1 || Number(text) > 65535)) errors[key] = ['Must be from 1 to 65535 pixels, or empty for no limit.'];
+    }
+    return { ...this.serverErrors, ...errors };
+  }
+
+  isValid() { return Object.keys(this.errors()).length === 0; }
+
+  /** A sentence listing what is wrong, for a file that could not be sent. */
+  problemText() {
+    const errors = this.errors();
+    return Object.entries(errors).map(([field, messages]) => `${label(field)}: ${messages.join(' ')}`).join(' ');
+  }
+
+  refresh() {
+    const preset = this.defaultQuality[this.format.value];
+    if (this.qualityAuto.checked && Number.isInteger(preset)) this.quality.value = String(preset);
+    const automatic = Number.isInteger(preset) ? `Automatic (${preset})` : 'Automatic';
+    this.qualityValue.value = this.qualityAuto.checked ? automatic : this.quality.value;
+    this.quality.setAttribute('aria-valuetext', this.qualityAuto.checked ? automatic : this.quality.value);
+    const errors = this.errors();
+    for (const field of FIELDS) {
+      const message = $(`${field}-error`);
+      if (!message) continue;
+      const text = (errors[field] ?? []).join(' ');
+      message.textContent = text;
+      message.hidden = !text;
+      const input = { format: this.format, quality: this.quality, maxWidth: this.maxWidth, maxHeight: this.maxHeight, stripMetadata: this.strip }[field];
+      if (text) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+    const other = Object.entries(errors).filter(([field]) => !FIELDS.includes(field));
+    const general = $('settings-error');
+    general.textContent = other.map(([field, messages]) => `${label(field)}: ${messages.join(' ')}`).join(' ');
+    general.hidden = other.length === 0;
+
+    const settings = this.current();
+    const parts = [settings.format === 'original' ? 'Same format' : formatName(settings.format)];
+    parts.push(settings.quality ? `quality ${settings.quality}` : 'automatic quality');
+    if (settings.maxWidth || settings.maxHeight) parts.push(`fit ${settings.maxWidth ?? 'any'} × ${settings.maxHeight ?? 'any'}`);
+    if (!settings.stripMetadata) parts.push('metadata kept');
+    this.summary.textContent = parts.join(' · ');
+  }
+
+  scheduleValidation(delay = 300) {
+    clearTimeout(this.validateTimer);
+    this.validateTimer = setTimeout(() => this.validate(), delay);
+  }
+
+  /** Asks the server; its 400 names each wrong field. Resolves to true when the settings are fine. */
+  async validate() {
+    clearTimeout(this.validateTimer);
+    const local = this.errors();
+    for (const key of Object.keys(this.serverErrors)) delete local[key];
+    if (Object.keys(local).length || !this.serverValidates) {
+      this.refresh();
+      return this.isValid();
+    }
+    const settings = this.current();
+    const request = JSON.stringify(settings);
+    if (this.validation?.request === request) return this.validation.promise;
+    const promise = (async () => {
+      try {
+        await api.post('/api/process/validate-settings', { json: settings });
+        if (this.validation?.request === request) this.serverErrors = {};
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        if (error.status === 400 && error.problem?.errors) {
+          if (this.validation?.request === request) this.serverErrors = error.problem.errors;
+        } else if (error.status === 404 || error.status === 405) {
+          this.serverValidates = false; // an older server: the browser's own checks are all there is
+        } else if (this.validation?.request === request) {
+          this.validation = null; // no answer, or no key yet: ask again next time
+        }
+      }
+      this.refresh();
+      return this.isValid();
+    })();
+    this.validation = { request, promise };
+    return promise;
+  }
+}
+
+function pick(values) {
+  const result = {};
+  for (const field of FIELDS) if (field in values) result[field] = values[field];
+  return result;
+}
+
+function label(field) {
+  return { format: 'Output format', quality: 'Quality', maxWidth: 'Maximum width', maxHeight: 'Maximum height', stripMetadata: 'Metadata' }[field] ?? field;
+}
