@@ -25,7 +25,9 @@ public static class DownloadEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Download the optimized file");
         group.MapGet("/{jobId}/info", Info).WithSummary("Facts about the optimized file");
+        // A page shows two previews a file: counted as status reads, so comparing a folder of photos does not use up downloads.
         group.MapGet("/{jobId}/preview", Preview)
+            .RequireRateLimiting(RateLimiting.Status)
             .Produces(StatusCodes.Status200OK, contentType: "image/webp")
             .Produces(StatusCodes.Status304NotModified)
             .WithSummary("A small preview of the result or the original");

@@ -38,9 +38,10 @@ public sealed class EventStreamResult(IAsyncEnumerable<ServerSentEvent> events, 
 
         await WriteAsync(response, $"retry: {ReconnectMs}\n\n", cancellationToken);
         var enumerator = events.GetAsyncEnumerator(cancellationToken);
+        var next = Task.FromResult(false);
         try
         {
-            var next = enumerator.MoveNextAsync().AsTask();
+            next = enumerator.MoveNextAsync().AsTask();
             while (true)
             {
                 using var beat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -63,12 +64,21 @@ public sealed class EventStreamResult(IAsyncEnumerable<ServerSentEvent> events, 
                 next = enumerator.MoveNextAsync().AsTask();
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (cancellationToken.IsCancellationRequested && exception is OperationCanceledException or IOException)
         {
             // The client went away: nothing left to do.
         }
         finally
         {
+            // An enumerator may not be disposed while a MoveNextAsync is pending; the aborted request ends it.
+            try
+            {
+                await next;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
             await enumerator.DisposeAsync();
         }
     }

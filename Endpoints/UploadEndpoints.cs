@@ -27,7 +27,8 @@ public static class UploadEndpoints
             .Accepts<IFormFileCollection>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .WithSummary("Upload several images with one settings object");
-        group.MapGet("/info", Info).WithSummary("Limits, supported formats and default settings");
+        // Read on every page load: counted as a status read, not as an upload.
+        group.MapGet("/info", Info).RequireRateLimiting(RateLimiting.Status).WithSummary("Limits, supported formats and default settings");
         return group;
     }
 

@@ -29,6 +29,7 @@ public sealed class JobEvents : IDisposable
     private readonly ConcurrentQueue<JobEvent> _history = new();
     private readonly ConcurrentDictionary<Channel<JobEvent>, string?> _subscribers = new();
     private readonly ConcurrentDictionary<string, JobStatus> _lastStatus = new(StringComparer.Ordinal);
+    private readonly Lock _publishing = new();
     private long _sequence;
 
     public JobEvents(JobStore store)
@@ -42,7 +43,16 @@ public sealed class JobEvents : IDisposable
     public int Subscribers => _subscribers.Count;
 
     /// <summary>The id of the newest event.</summary>
-    public long LastId => Interlocked.Read(ref _sequence);
+    public long LastId
+    {
+        get
+        {
+            lock (_publishing)
+            {
+                return _sequence;
+            }
+        }
+    }
 
     /// <summary>Live events of one job (or of all jobs when <paramref name="jobId"/> is null) until disposed.</summary>
     public Subscription Subscribe(string? jobId)
@@ -89,17 +99,21 @@ public sealed class JobEvents : IDisposable
 
     private void Publish(string type, JobRecord record)
     {
-        var item = new JobEvent(Interlocked.Increment(ref _sequence), type, record);
-        _history.Enqueue(item);
-        while (_history.Count > HistorySize && _history.TryDequeue(out _))
+        // Numbering and delivery under one lock: every subscriber sees ids in order, so none is mistaken for a repeat.
+        lock (_publishing)
         {
-        }
-
-        foreach (var (channel, jobId) in _subscribers)
-        {
-            if (jobId is null || jobId == record.Id)
+            var item = new JobEvent(++_sequence, type, record);
+            _history.Enqueue(item);
+            while (_history.Count > HistorySize && _history.TryDequeue(out _))
             {
-                channel.Writer.TryWrite(item);
+            }
+
+            foreach (var (channel, jobId) in _subscribers)
+            {
+                if (jobId is null || jobId == record.Id)
+                {
+                    channel.Writer.TryWrite(item);
+                }
             }
         }
     }

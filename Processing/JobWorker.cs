@@ -7,8 +7,9 @@ namespace FileOptimizer.Processing;
 
 /// <summary>
 /// Drains the queue with <see cref="ProcessingOptions.Workers"/> concurrent loops, one job each.
-/// At shutdown the loops stop taking jobs at once; running jobs get <see cref="ProcessingOptions.ShutdownGraceSeconds"/>
-/// to finish and are otherwise stopped and put back in the queue on disk.
+/// At shutdown, before the web server stops, the loops stop taking jobs and running jobs get
+/// <see cref="ProcessingOptions.ShutdownGraceSeconds"/> to finish; the server meanwhile still answers (readiness
+/// unready, uploads 503). Jobs still running then are stopped and put back in the queue on disk.
 /// </summary>
 public sealed partial class JobWorker(
     JobQueue queue,
@@ -17,8 +18,9 @@ public sealed partial class JobWorker(
     ProcessingEstimator estimator,
     IOptions<ProcessingOptions> options,
     TimeProvider time,
-    ILogger<JobWorker> logger) : BackgroundService
+    ILogger<JobWorker> logger) : BackgroundService, IHostedLifecycleService
 {
+    private readonly CancellationTokenSource _stopTaking = new();
     private readonly CancellationTokenSource _drain = new();
     private int _active;
 
@@ -29,27 +31,48 @@ public sealed partial class JobWorker(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        stoppingToken.Register(BeginDrain);
-        return Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => DrainAsync(stoppingToken), CancellationToken.None)));
+        // Without a StoppingAsync first (a host torn down abruptly), running jobs are stopped at once.
+        stoppingToken.Register(() => Cancel(_drain));
+        var taking = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _stopTaking.Token).Token;
+        return Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => DrainAsync(taking), CancellationToken.None)));
     }
 
-    /// <summary>Shutdown began: running jobs get the grace period, then their token is cancelled.</summary>
-    private void BeginDrain()
+    /// <summary>Runs before the web server stops: no new jobs, running ones get the grace period, then are stopped.</summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        try
+        Cancel(_stopTaking);
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
+        while (Active > 0 && time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
         {
-            _drain.CancelAfter(TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds));
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, CancellationToken.None);
         }
-        catch (ObjectDisposedException)
-        {
-            // Disposed before the stop reached us: nothing is running any more.
-        }
+
+        Cancel(_drain);
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override void Dispose()
     {
+        _stopTaking.Dispose();
         _drain.Dispose();
         base.Dispose();
+    }
+
+    private static void Cancel(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed: nothing is running any more.
+        }
     }
 
     private async Task DrainAsync(CancellationToken stoppingToken)
@@ -93,7 +116,8 @@ public sealed partial class JobWorker(
             using var progress = new JobProgress(job, started.Settings.OutputFor(started.InputFormat), estimator.EstimateSeconds(started), time);
             var result = await Task.Run(() => ImageOptimizer.Run(directory, started, progress, run.Token), CancellationToken.None);
             var previous = job.Current.ResultFile;
-            var completed = store.TryUpdate(job, r => r.Status == JobStatus.Processing, r => r with
+            var elapsedMs = stopwatch.ElapsedMilliseconds;
+            JobRecord Complete(JobRecord r) => r with
             {
                 Status = JobStatus.Completed,
                 Progress = 100,
@@ -105,8 +129,12 @@ public sealed partial class JobWorker(
                 Outcome = result.Outcome,
                 Error = null,
                 CompletedAt = time.GetUtcNow(),
-                ProcessingMs = stopwatch.ElapsedMilliseconds,
-            });
+                ProcessingMs = elapsedMs,
+            };
+
+            // The estimator learns first, so an estimate asked once the job shows "completed" already includes it.
+            estimator.Record(Complete(started));
+            var completed = store.TryUpdate(job, r => r.Status == JobStatus.Processing, Complete);
             if (completed is null)
             {
                 // Cancelled or paused while the encoder could not be interrupted: its output is not wanted.
@@ -120,7 +148,6 @@ public sealed partial class JobWorker(
                 File.Delete(Path.Combine(directory, previous)); // an earlier run's result in another format
             }
 
-            estimator.Record(completed);
             LogCompleted(logger, job.Id, result.Format.Name(), started.OriginalSize, result.Size, stopwatch.ElapsedMilliseconds);
         }
         catch (Exception exception) when (run.IsCancellationRequested && exception is VipsException or OperationCanceledException or IOException)

@@ -15,7 +15,11 @@ public sealed class OptimizerApp : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsStorage;
 
-    public OptimizerApp(IDictionary<string, string?>? settings = null, string? storageRoot = null)
+    /// <param name="kestrel">
+    /// False: the in-memory test server. Tests of start-up failures use it, because a host that fails while Kestrel
+    /// starts is disposed under the factory and surfaces as ObjectDisposedException instead of its own error.
+    /// </param>
+    public OptimizerApp(IDictionary<string, string?>? settings = null, string? storageRoot = null, bool kestrel = true)
     {
         _ownsStorage = storageRoot is null;
         StorageRoot = storageRoot ?? TestFiles.NewTempDirectory("storage");
@@ -27,9 +31,16 @@ public sealed class OptimizerApp : WebApplicationFactory<Program>
         _settings.TryAdd("Processing:ShutdownGraceSeconds", "0");
         // The plan's limits (10 uploads per 15 minutes) would throttle the suite; rate-limit tests turn them back on.
         _settings.TryAdd("RateLimit:Skip", "true");
+        // Logs go to the test output only: no files under ./logs, no JSON console dump of every host.
+        _settings.TryAdd("Log:WriteFiles", "false");
+        _settings.TryAdd("Log:Console", "false");
         // Test folders live on whatever disk the machine has.
         _settings.TryAdd("Security:MinFreeDiskBytes", "0");
-        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        if (kestrel)
+        {
+            UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        }
+
         StartServer();
     }
 

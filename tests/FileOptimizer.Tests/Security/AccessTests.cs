@@ -65,7 +65,7 @@ public sealed class AuthConfigurationTests
     public void Auth_enabled_without_a_proper_key_stops_the_service_at_start(string? key, string message)
     {
         var exception = Assert.ThrowsAny<Exception>(() =>
-            new OptimizerApp(new Dictionary<string, string?> { ["Security:AuthEnabled"] = "true", ["Security:ApiKey"] = key }).Dispose());
+            new OptimizerApp(new Dictionary<string, string?> { ["Security:AuthEnabled"] = "true", ["Security:ApiKey"] = key }, kestrel: false).Dispose());
 
         Assert.Contains(message, exception.ToString(), StringComparison.Ordinal);
     }
