@@ -13,7 +13,7 @@ public sealed class LoggingTests
     private static (OptimizerApp App, string Logs) AppWithLogs(Dictionary<string, string?>? settings = null)
     {
         var logs = TestFiles.NewTempDirectory("logs");
-        var all = new Dictionary<string, string?>(settings ?? []) { ["Log:Directory"] = logs, ["Log:Console"] = "false" };
+        var all = new Dictionary<string, string?>(settings ?? []) { ["Log:Directory"] = logs, ["Log:WriteFiles"] = "true", ["Log:Console"] = "false" };
         return (new OptimizerApp(all), logs);
     }
 
