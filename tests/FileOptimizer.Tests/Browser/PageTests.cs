@@ -192,8 +192,8 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
     public async Task A_used_up_upload_limit_holds_the_remaining_files_back_with_a_message_instead_of_failing_them()
     {
         var browser = chromium.Require();
-        // Two upload-group requests per 15 minutes: the page's /api/upload/info and one batch.
-        using var app = new OptimizerApp(new Dictionary<string, string?> { ["RateLimit:Skip"] = "false", ["RateLimit:Upload"] = "2" });
+        // One upload request per 15 minutes: one batch (the page's /api/upload/info counts against the status limit).
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["RateLimit:Skip"] = "false", ["RateLimit:Upload"] = "1" });
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
         string[] photos = ["jpeg/Bush-dog.jpg", "jpeg/DSCN0614_small.jpg", "jpeg/dsc_09827.jpg", "png/Spring.png", "gif/GifSample.gif", "gif/21.gif", "png/desert.png"];
 
