@@ -12,15 +12,7 @@ public sealed class ShutdownTests
     public async Task Sigterm_during_processing_exits_within_the_shutdown_timeout_and_a_restart_completes_the_job()
     {
         var storage = TestFiles.NewTempDirectory("sigterm");
-        var environment = new Dictionary<string, string?>
-        {
-            ["TEMP_DIR"] = Path.Combine(storage, "uploads"),
-            ["LOG_DIR"] = Path.Combine(storage, "logs"),
-            ["WORKERS"] = "1",
-            ["Processing__JobTimeoutSeconds"] = "3600",
-            ["Processing__ShutdownGraceSeconds"] = "1", // far less than the job needs: it must go back to the queue
-            ["RateLimit__Skip"] = "true", // the test polls the status faster than the plan's 60 a minute
-        };
+        var environment = Environment(storage);
         string id;
         await using (var first = ServiceProcess.Start(ServiceProcess.BuiltApp, environment))
         {
@@ -40,6 +32,46 @@ public sealed class ShutdownTests
         var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(storage, "uploads", "jobs", id, "job.json")))!;
         Assert.Equal("queued", saved.Str("status")); // put back in the queue on disk, not lost and not failed
 
+        await RestartCompletesAsync(environment, id);
+    }
+
+    [Fact]
+    public async Task A_process_killed_in_the_middle_of_a_job_runs_it_again_after_a_restart()
+    {
+        var storage = TestFiles.NewTempDirectory("sigkill");
+        var environment = Environment(storage);
+        string id;
+        await using (var first = ServiceProcess.Start(ServiceProcess.BuiltApp, environment))
+        {
+            await first.WaitUntilLiveAsync();
+            using var api = first.Api();
+            id = await api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), HealthTests.SlowSettings);
+            await HealthTests.WaitForStatusAsync(api, id, "processing");
+
+            first.Process.Kill(); // SIGKILL: no shutdown code of ours runs
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        }
+
+        var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(storage, "uploads", "jobs", id, "job.json")))!;
+        Assert.Equal("processing", saved.Str("status")); // what the crash left
+
+        await RestartCompletesAsync(environment, id);
+        Assert.Empty(Directory.GetFiles(Path.Combine(storage, "uploads", "jobs", id), "*.tmp"));
+    }
+
+    private static Dictionary<string, string?> Environment(string storage) => new()
+    {
+        ["TEMP_DIR"] = Path.Combine(storage, "uploads"),
+        ["LOG_DIR"] = Path.Combine(storage, "logs"),
+        ["WORKERS"] = "1",
+        ["Processing__JobTimeoutSeconds"] = "3600",
+        ["Processing__ShutdownGraceSeconds"] = "1", // far less than the job needs: it must go back to the queue
+        ["RateLimit__Skip"] = "true", // the test polls the status faster than the plan's 60 a minute
+    };
+
+    /// <summary>A second process on the same storage finishes the job, and its result is a valid WebP.</summary>
+    private static async Task RestartCompletesAsync(Dictionary<string, string?> environment, string id)
+    {
         await using var second = ServiceProcess.Start(ServiceProcess.BuiltApp, environment);
         await second.WaitUntilLiveAsync();
         using var resumed = second.Api();
