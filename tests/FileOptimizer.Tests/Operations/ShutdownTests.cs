@@ -16,10 +16,7 @@ public sealed class ShutdownTests
         string id;
         await using (var first = ServiceProcess.Start(ServiceProcess.BuiltApp, environment))
         {
-            await first.WaitUntilLiveAsync();
-            using var api = first.Api();
-            id = await api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), HealthTests.SlowSettings);
-            await HealthTests.WaitForStatusAsync(api, id, "processing");
+            id = await StartLongJobAsync(first);
 
             first.Terminate();
             var stopped = await first.WaitForExitAsync(TimeSpan.FromSeconds(ShutdownTimeoutSeconds + 15));
@@ -29,8 +26,7 @@ public sealed class ShutdownTests
             Assert.True(stopped.TotalSeconds < ShutdownTimeoutSeconds + 5, $"The process took {stopped.TotalSeconds:0.0} s to exit after SIGTERM.");
         }
 
-        var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(storage, "uploads", "jobs", id, "job.json")))!;
-        Assert.Equal("queued", saved.Str("status")); // put back in the queue on disk, not lost and not failed
+        Assert.Equal("queued", SavedStatus(storage, id)); // put back in the queue on disk, not lost and not failed
 
         await RestartCompletesAsync(environment, id);
     }
@@ -43,17 +39,13 @@ public sealed class ShutdownTests
         string id;
         await using (var first = ServiceProcess.Start(ServiceProcess.BuiltApp, environment))
         {
-            await first.WaitUntilLiveAsync();
-            using var api = first.Api();
-            id = await api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), HealthTests.SlowSettings);
-            await HealthTests.WaitForStatusAsync(api, id, "processing");
+            id = await StartLongJobAsync(first);
 
             first.Process.Kill(); // SIGKILL: no shutdown code of ours runs
             await first.WaitForExitAsync(TimeSpan.FromSeconds(15));
         }
 
-        var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(storage, "uploads", "jobs", id, "job.json")))!;
-        Assert.Equal("processing", saved.Str("status")); // what the crash left
+        Assert.Equal("processing", SavedStatus(storage, id)); // what the crash left
 
         await RestartCompletesAsync(environment, id);
         Assert.Empty(Directory.GetFiles(Path.Combine(storage, "uploads", "jobs", id), "*.tmp"));
@@ -68,6 +60,19 @@ public sealed class ShutdownTests
         ["Processing__ShutdownGraceSeconds"] = "1", // far less than the job needs: it must go back to the queue
         ["RateLimit__Skip"] = "true", // the test polls the status faster than the plan's 60 a minute
     };
+
+    /// <summary>Starts a job long enough to be caught in the middle, and waits until it runs.</summary>
+    private static async Task<string> StartLongJobAsync(ServiceProcess service)
+    {
+        await service.WaitUntilLiveAsync();
+        using var api = service.Api();
+        var id = await api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), HealthTests.SlowSettings);
+        await HealthTests.WaitForStatusAsync(api, id, "processing");
+        return id;
+    }
+
+    private static string SavedStatus(string storage, string id) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(storage, "uploads", "jobs", id, "job.json")))!.Str("status");
 
     /// <summary>A second process on the same storage finishes the job, and its result is a valid WebP.</summary>
     private static async Task RestartCompletesAsync(Dictionary<string, string?> environment, string id)
