@@ -56,29 +56,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess Start(string appDirectory, IDictionary<string, string?> environment, params string[] arguments)
     {
         var port = environment.TryGetValue("PORT", out var given) && given is not null ? int.Parse(given) : FreePort();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = appDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(appDirectory, "FileOptimizer.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var name in Inherited)
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
+        var start = StartInfo(appDirectory, environment, arguments);
         start.Environment["PORT"] = port.ToString();
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var service = new ServiceProcess(process, port);
@@ -143,6 +121,16 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Runs "dotnet FileOptimizer.dll ARGS" to its end (a command, not the service) and returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunCommandAsync(string appDirectory, IDictionary<string, string?> environment, params string[] arguments)
     {
+        using var process = Process.Start(StartInfo(appDirectory, environment, arguments))!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output + await error);
+    }
+
+    /// <summary>"dotnet FileOptimizer.dll ARGS" in <paramref name="appDirectory"/> with only the given plan variables set.</summary>
+    private static ProcessStartInfo StartInfo(string appDirectory, IDictionary<string, string?> environment, string[] arguments)
+    {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = appDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(appDirectory, "FileOptimizer.dll"));
         foreach (var argument in arguments)
@@ -160,11 +148,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await output + await error);
+        return start;
     }
 
     public static int FreePort()
