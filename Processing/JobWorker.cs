@@ -97,17 +97,19 @@ public sealed partial class JobWorker(
     {
         // The stop handle exists before the job is seen as processing, so a pause or cancel always finds it.
         using var run = job.BeginRun(_drain.Token);
+        // Counted as active before it shows as processing, so nobody sees a processing job that no worker counts.
+        Interlocked.Increment(ref _active);
         var started = store.TryUpdate(
             job,
             r => r.Status == JobStatus.Queued,
             r => r with { Status = JobStatus.Processing, Progress = 0, StartedAt = time.GetUtcNow(), Attempts = r.Attempts + 1, RetryAt = null });
         if (started is null)
         {
+            Interlocked.Decrement(ref _active);
             job.EndRun();
             return; // paused, cancelled or deleted while it waited
         }
 
-        Interlocked.Increment(ref _active);
         run.CancelAfter(TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds));
         var stopwatch = Stopwatch.StartNew();
         try
