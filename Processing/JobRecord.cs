@@ -64,6 +64,9 @@ public sealed record JobRecord
     public string? ResultFile { get; init; }
 
     public JobOutcome? Outcome { get; init; }
+
+    /// <summary>The result is a copy of an earlier job's result for the same bytes and settings: no processing was done.</summary>
+    public bool Cached { get; init; }
     public JobError? Error { get; init; }
     public int Attempts { get; init; }
 

@@ -16,6 +16,7 @@ public sealed partial class JobWorker(
     JobStore store,
     JobControl control,
     ProcessingEstimator estimator,
+    ResultReuse reuse,
     IOptions<ProcessingOptions> options,
     TimeProvider time,
     ILogger<JobWorker> logger) : BackgroundService, IHostedLifecycleService
@@ -127,6 +128,7 @@ public sealed partial class JobWorker(
                 OptimizedSize = result.Size,
                 ResultFile = result.ResultFile,
                 Outcome = result.Outcome,
+                Cached = false,
                 Error = null,
                 CompletedAt = time.GetUtcNow(),
                 ProcessingMs = elapsedMs,
@@ -134,6 +136,9 @@ public sealed partial class JobWorker(
 
             // The estimator learns first, so an estimate asked once the job shows "completed" already includes it.
             estimator.Record(Complete(started));
+            // Remembered before the job shows completed, so an identical upload seen after that finds it; a source that is
+            // not completed yet is simply a miss.
+            await reuse.RememberAsync(Complete(started), CancellationToken.None);
             var completed = store.TryUpdate(job, r => r.Status == JobStatus.Processing, Complete);
             if (completed is null)
             {

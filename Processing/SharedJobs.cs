@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using FileOptimizer.Hosting;
+using FileOptimizer.Hosting.Caching;
+using Microsoft.Extensions.Options;
+
+namespace FileOptimizer.Processing;
+
+/// <summary>
+/// Job state shared between instances on one storage folder: every change of a local job is written to the cache
+/// (the newest snapshot per job, a few a second at most, expiring with the retention), and a job this instance does not
+/// know is looked up there, then in its job.json on the shared storage.
+/// </summary>
+public sealed class SharedJobs : BackgroundService
+{
+    /// <summary>Changes closer together than this are written as one: progress moves many times a second.</summary>
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(100);
+
+    private readonly JobStore _store;
+    private readonly SharedCache _cache;
+    private readonly TimeSpan _retention;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, JobRecord?> _pending = new(StringComparer.Ordinal);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public SharedJobs(JobStore store, SharedCache cache, IOptions<StorageOptions> storage, TimeProvider time)
+    {
+        _store = store;
+        _cache = cache;
+        _time = time;
+        _retention = TimeSpan.FromSeconds(storage.Value.RetentionSeconds);
+        store.Added += record => Enqueue(record.Id, record);
+        store.Changed += (_, record) => Enqueue(record.Id, record);
+        store.Deleted += record => Enqueue(record.Id, null);
+    }
+
+    public static string Key(string jobId) => $"job:{jobId}";
+
+    /// <summary>When a job's files are swept: its cache entries expire then too.</summary>
+    public DateTimeOffset ExpiresAt(JobRecord record) => record.CreatedAt + _retention;
+
+    /// <summary>A job of this instance, or of another one sharing the storage; null when none has it.</summary>
+    public async Task<JobRecord?> FindAsync(string? jobId, CancellationToken cancellationToken)
+    {
+        if (!JobStore.IsValidId(jobId))
+        {
+            return null;
+        }
+
+        if (_store.TryGet(jobId, out var job))
+        {
+            return job.Current;
+        }
+
+        return Read(await _cache.GetAsync(Key(jobId!), cancellationToken), jobId!) ?? ReadFromStorage(jobId!);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _wake.Reader.WaitToReadAsync(stoppingToken))
+            {
+                _wake.Reader.TryRead(out _);
+                await FlushAsync(stoppingToken);
+                await Task.Delay(Coalesce, _time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: the last changes (jobs put back in the queue) still go out, each call bounded.
+            await FlushAsync(CancellationToken.None);
+        }
+    }
+
+    private void Enqueue(string jobId, JobRecord? record)
+    {
+        _pending[jobId] = record;
+        _wake.Writer.TryWrite(true);
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        foreach (var jobId in _pending.Keys)
+        {
+            if (!_pending.TryRemove(jobId, out var record))
+            {
+                continue;
+            }
+
+            if (record is null)
+            {
+                await _cache.RemoveAsync(Key(jobId), cancellationToken);
+            }
+            else if (ExpiresAt(record) > _time.GetUtcNow())
+            {
+                await _cache.SetAsync(Key(jobId), JsonSerializer.SerializeToUtf8Bytes(record, JobStore.Json), ExpiresAt(record), cancellationToken);
+            }
+        }
+    }
+
+    private static JobRecord? Read(byte[]? json, string jobId)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<JobRecord>(json, JobStore.Json) is { } record && record.Id == jobId ? record : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private JobRecord? ReadFromStorage(string jobId)
+    {
+        try
+        {
+            return Read(File.ReadAllBytes(Path.Combine(_store.DirectoryOf(jobId), JobStore.RecordFile)), jobId);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
