@@ -81,6 +81,23 @@ public sealed record JobRecord
     public DateTimeOffset? CompletedAt { get; init; }
     public long? ProcessingMs { get; init; }
 
+    /// <summary>This job completed with <paramref name="result"/>: processed, or (<paramref name="cached"/>) copied from an earlier job.</summary>
+    public JobRecord CompletedWith(OptimizationResult result, DateTimeOffset at, long? processingMs, bool cached) => this with
+    {
+        Status = JobStatus.Completed,
+        Progress = 100,
+        OutputFormat = result.Format,
+        OutputWidth = result.Width,
+        OutputHeight = result.Height,
+        OptimizedSize = result.Size,
+        ResultFile = result.ResultFile,
+        Outcome = result.Outcome,
+        Cached = cached,
+        Error = null,
+        CompletedAt = at,
+        ProcessingMs = processingMs,
+    };
+
     public bool IsFinished => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
 
     /// <summary>Percent saved, 0 when the result is not smaller.</summary>

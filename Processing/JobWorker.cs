@@ -118,21 +118,7 @@ public sealed partial class JobWorker(
             var result = await Task.Run(() => ImageOptimizer.Run(directory, started, progress, run.Token), CancellationToken.None);
             var previous = job.Current.ResultFile;
             var elapsedMs = stopwatch.ElapsedMilliseconds;
-            JobRecord Complete(JobRecord r) => r with
-            {
-                Status = JobStatus.Completed,
-                Progress = 100,
-                OutputFormat = result.Format,
-                OutputWidth = result.Width,
-                OutputHeight = result.Height,
-                OptimizedSize = result.Size,
-                ResultFile = result.ResultFile,
-                Outcome = result.Outcome,
-                Cached = false,
-                Error = null,
-                CompletedAt = time.GetUtcNow(),
-                ProcessingMs = elapsedMs,
-            };
+            JobRecord Complete(JobRecord r) => r.CompletedWith(result, time.GetUtcNow(), elapsedMs, cached: false);
 
             // The estimator learns first, so an estimate asked once the job shows "completed" already includes it.
             estimator.Record(Complete(started));

@@ -49,7 +49,7 @@ public sealed partial class ResultReuse(SharedCache cache, SharedJobs jobs, JobS
 
         var sourceId = Encoding.UTF8.GetString(value);
         if (sourceId == fresh.Id
-            || await jobs.FindAsync(sourceId, cancellationToken) is not { Status: JobStatus.Completed, ResultFile: { } resultFile } source
+            || await jobs.FindAsync(sourceId, cancellationToken) is not { Status: JobStatus.Completed, ResultFile: { } resultFile, OutputFormat: { } format } source
             || Key(source) != key
             || store.ResultPath(source) is not { } sourcePath)
         {
@@ -67,22 +67,9 @@ public sealed partial class ResultReuse(SharedCache cache, SharedJobs jobs, JobS
 
         LogReused(logger, fresh.Id, source.Id);
         var now = time.GetUtcNow();
-        return fresh with
-        {
-            Status = JobStatus.Completed,
-            Progress = 100,
-            OutputFormat = source.OutputFormat,
-            OutputWidth = source.OutputWidth,
-            OutputHeight = source.OutputHeight,
-            OptimizedSize = source.OptimizedSize,
-            ResultFile = resultFile,
-            Outcome = source.Outcome,
-            Cached = true,
-            QueuedAt = null,
-            StartedAt = now,
-            CompletedAt = now,
-            ProcessingMs = null,
-        };
+        var copied = new OptimizationResult(
+            format, source.OutputWidth ?? 0, source.OutputHeight ?? 0, source.OptimizedSize ?? 0, source.Outcome ?? JobOutcome.Optimized, resultFile);
+        return fresh.CompletedWith(copied, now, processingMs: null, cached: true) with { QueuedAt = null, StartedAt = now };
     }
 
     [LoggerMessage(6101, LogLevel.Information, "Job {JobId} reuses the result of job {SourceJobId}: same bytes, same settings")]
