@@ -10,7 +10,7 @@ namespace FileOptimizer.Processing;
 /// <summary>
 /// Job state shared between instances on one storage folder: every change of a local job is written to the cache
 /// (the newest snapshot per job, a few a second at most, expiring with the retention), and a job this instance does not
-/// know is looked up there, then in its job.json on the shared storage.
+/// know is looked up there, then in its job.json on the shared storage. A job without a folder does not exist.
 /// </summary>
 public sealed class SharedJobs : BackgroundService
 {
@@ -31,7 +31,14 @@ public sealed class SharedJobs : BackgroundService
         _time = time;
         _retention = TimeSpan.FromSeconds(storage.Value.RetentionSeconds);
         store.Added += record => Enqueue(record.Id, record);
-        store.Changed += (_, record) => Enqueue(record.Id, record);
+        // A change that lands after a delete (the worker settling a stopped run) must not bring the job back.
+        store.Changed += (_, record) =>
+        {
+            if (store.TryGet(record.Id, out _))
+            {
+                Enqueue(record.Id, record);
+            }
+        };
         store.Deleted += record => Enqueue(record.Id, null);
     }
 
@@ -53,7 +60,14 @@ public sealed class SharedJobs : BackgroundService
             return job.Current;
         }
 
-        return Read(await _cache.GetAsync(Key(jobId!), cancellationToken), jobId!) ?? ReadFromStorage(jobId!);
+        // The storage is shared: a job whose folder is gone is deleted, whatever a snapshot not yet removed still says.
+        var directory = _store.DirectoryOf(jobId!);
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        return Read(await _cache.GetAsync(Key(jobId!), cancellationToken), jobId!) ?? ReadFromStorage(directory, jobId!);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -117,11 +131,11 @@ public sealed class SharedJobs : BackgroundService
         }
     }
 
-    private JobRecord? ReadFromStorage(string jobId)
+    private static JobRecord? ReadFromStorage(string directory, string jobId)
     {
         try
         {
-            return Read(File.ReadAllBytes(Path.Combine(_store.DirectoryOf(jobId), JobStore.RecordFile)), jobId);
+            return Read(File.ReadAllBytes(Path.Combine(directory, JobStore.RecordFile)), jobId);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

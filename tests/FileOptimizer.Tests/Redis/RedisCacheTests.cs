@@ -111,6 +111,8 @@ public sealed class RedisCacheTests
             var duplicate = await UploadAnswerAsync(secondApi, Image("Blinds.jpg"), """{"quality":60}""");
             var duplicateOnFirst = await firstApi.WaitForCompletionAsync(duplicate.Str("jobId"));
             using var unknown = await secondApi.Http.GetAsync($"/api/status/{new string('a', 32)}", TestContext.Current.CancellationToken);
+            using var deleted = await firstApi.Http.DeleteAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
+            using var afterDelete = await secondApi.Http.GetAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
 
             Assert.Equal("status", events[0].EventType);
             Assert.Equal("end", events[^1].EventType);
@@ -122,6 +124,8 @@ public sealed class RedisCacheTests
             Assert.True(Cached(duplicateOnFirst));
             Assert.Equal(fromFirst, await firstApi.DownloadAsync(duplicate.Str("jobId")));
             await ApiClient.ProblemAsync(unknown, HttpStatusCode.NotFound);
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            await ApiClient.ProblemAsync(afterDelete, HttpStatusCode.NotFound);
         }
         finally
         {
