@@ -209,6 +209,24 @@ public sealed class RedisCacheTests
     }
 
     [Fact]
+    public async Task A_redis_that_starts_after_the_service_is_used_once_it_answers()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await redis.KillAsync();
+        using var app = new OptimizerApp(WithRedis(redis.Url()));
+        using var api = app.Api();
+        var before = await api.UploadAsync(Image("DSCN0614_small.jpg"), WebpSettings);
+        await api.WaitForCompletionAsync(before);
+        await HealthTests.HealthAsync(api, "/api/health/detailed", HttpStatusCode.ServiceUnavailable, "unhealthy");
+
+        await redis.RestartAsync();
+        var reused = await ReusedWithinAsync(api, Image("DSCN0614_small.jpg"), TimeSpan.FromSeconds(30));
+
+        Assert.True(reused, "Once Redis runs, results are remembered and reused through it.");
+        Assert.Equal("redis", Check(await HealthTests.HealthAsync(api, "/api/health/detailed", HttpStatusCode.OK, "ok")).Str("cache"));
+    }
+
+    [Fact]
     public async Task A_redis_that_accepts_connections_but_never_answers_delays_no_request_by_more_than_about_a_second()
     {
         using var silent = new TcpListener(System.Net.IPAddress.Loopback, 0);
