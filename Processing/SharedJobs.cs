@@ -21,7 +21,7 @@ public sealed class SharedJobs : BackgroundService
     private readonly SharedCache _cache;
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, JobRecord?> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _dirty = new(StringComparer.Ordinal);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public SharedJobs(JobStore store, SharedCache cache, IOptions<StorageOptions> storage, TimeProvider time)
@@ -30,16 +30,9 @@ public sealed class SharedJobs : BackgroundService
         _cache = cache;
         _time = time;
         _retention = TimeSpan.FromSeconds(storage.Value.RetentionSeconds);
-        store.Added += record => Enqueue(record.Id, record);
-        // A change that lands after a delete (the worker settling a stopped run) must not bring the job back.
-        store.Changed += (_, record) =>
-        {
-            if (store.TryGet(record.Id, out _))
-            {
-                Enqueue(record.Id, record);
-            }
-        };
-        store.Deleted += record => Enqueue(record.Id, null);
+        store.Added += record => MarkDirty(record.Id);
+        store.Changed += (_, record) => MarkDirty(record.Id);
+        store.Deleted += record => MarkDirty(record.Id);
     }
 
     public static string Key(string jobId) => $"job:{jobId}";
@@ -88,26 +81,29 @@ public sealed class SharedJobs : BackgroundService
         }
     }
 
-    private void Enqueue(string jobId, JobRecord? record)
+    private void MarkDirty(string jobId)
     {
-        _pending[jobId] = record;
+        _dirty[jobId] = true;
         _wake.Writer.TryWrite(true);
     }
 
+    /// <summary>
+    /// Writes what each changed job is now, not what an event carried: events of one job may arrive out of order (a progress
+    /// timer against the completion), and a job deleted meanwhile is removed, whatever change came after.
+    /// </summary>
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        foreach (var jobId in _pending.Keys)
+        foreach (var jobId in _dirty.Keys)
         {
-            if (!_pending.TryRemove(jobId, out var record))
+            _dirty.TryRemove(jobId, out _);
+            if (!_store.TryGet(jobId, out var job))
             {
+                await _cache.RemoveAsync(Key(jobId), cancellationToken);
                 continue;
             }
 
-            if (record is null)
-            {
-                await _cache.RemoveAsync(Key(jobId), cancellationToken);
-            }
-            else if (ExpiresAt(record) > _time.GetUtcNow())
+            var record = job.Current;
+            if (ExpiresAt(record) > _time.GetUtcNow())
             {
                 await _cache.SetAsync(Key(jobId), JsonSerializer.SerializeToUtf8Bytes(record, JobStore.Json), ExpiresAt(record), cancellationToken);
             }
