@@ -96,17 +96,30 @@ public sealed class SharedJobs : BackgroundService
         foreach (var jobId in _dirty.Keys)
         {
             _dirty.TryRemove(jobId, out _);
-            if (!_store.TryGet(jobId, out var job))
+            try
             {
-                await _cache.RemoveAsync(Key(jobId), cancellationToken);
-                continue;
+                await WriteAsync(jobId, cancellationToken);
             }
+            catch (OperationCanceledException)
+            {
+                _dirty[jobId] = true; // shutdown: the last flush writes it
+                throw;
+            }
+        }
+    }
 
-            var record = job.Current;
-            if (ExpiresAt(record) > _time.GetUtcNow())
-            {
-                await _cache.SetAsync(Key(jobId), JsonSerializer.SerializeToUtf8Bytes(record, JobStore.Json), ExpiresAt(record), cancellationToken);
-            }
+    private async Task WriteAsync(string jobId, CancellationToken cancellationToken)
+    {
+        if (!_store.TryGet(jobId, out var job))
+        {
+            await _cache.RemoveAsync(Key(jobId), cancellationToken);
+            return;
+        }
+
+        var record = job.Current;
+        if (ExpiresAt(record) > _time.GetUtcNow())
+        {
+            await _cache.SetAsync(Key(jobId), JsonSerializer.SerializeToUtf8Bytes(record, JobStore.Json), ExpiresAt(record), cancellationToken);
         }
     }
 

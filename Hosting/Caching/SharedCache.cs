@@ -57,7 +57,7 @@ public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisO
 
     private async Task<(bool Answered, T? Value)> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        if (!TryEnter())
+        if (!TryEnter(out var probe))
         {
             return (false, default);
         }
@@ -76,22 +76,32 @@ public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisO
             Failed(exception);
             return (false, default);
         }
+        finally
+        {
+            // Also when the caller gave up: the next call may try again.
+            if (probe)
+            {
+                Volatile.Write(ref _probing, 0);
+            }
+        }
     }
 
-    private bool TryEnter()
+    /// <summary>Closed: every call goes. Open: none until the retry time, then one call at a time tries.</summary>
+    private bool TryEnter(out bool probe)
     {
+        probe = false;
         var openUntil = Volatile.Read(ref _openUntil);
         if (openUntil == 0)
         {
             return true;
         }
 
-        return time.GetUtcNow().UtcTicks >= openUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+        probe = time.GetUtcNow().UtcTicks >= openUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+        return probe;
     }
 
     private void Succeeded()
     {
-        Volatile.Write(ref _probing, 0);
         if (Interlocked.Exchange(ref _openUntil, 0) != 0)
         {
             LogBack(logger, Kind);
@@ -101,7 +111,6 @@ public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisO
     private void Failed(Exception exception)
     {
         var wasClosed = Interlocked.Exchange(ref _openUntil, (time.GetUtcNow() + _retry).UtcTicks) == 0;
-        Volatile.Write(ref _probing, 0);
         if (wasClosed)
         {
             // The type only: a client's message may name the configuration.
