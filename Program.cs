@@ -1,5 +1,6 @@
 using FileOptimizer.Endpoints;
 using FileOptimizer.Hosting;
+using FileOptimizer.Hosting.Caching;
 using FileOptimizer.Hosting.Health;
 using FileOptimizer.Hosting.Security;
 
@@ -14,6 +15,7 @@ builder.Services.AddFileOptimizerOptions();           // bound and validated at 
 builder.Services.AddApiJson();                        // camelCase, enum names as strings
 builder.Services.AddApiProblemDetails();              // every error is ProblemDetails
 builder.Services.AddJobProcessing();                  // store, queue, workers, recovery, retention, events
+builder.Services.AddFileOptimizerCache();             // IDistributedCache (Redis with REDIS_URL, else memory): result reuse, shared job state
 builder.Services.AddApiSecurity();                    // API key, rate limits, CORS, trusted proxies
 builder.Services.AddFileOptimizerHealthChecks();      // /api/health: basic, detailed, readiness, liveness
 builder.Services.AddFileOptimizerMetrics();           // OpenTelemetry, Prometheus text at /api/health/metrics

@@ -5,6 +5,7 @@ namespace FileOptimizer.Endpoints;
 public sealed record UploadResponse(
     string JobId,
     JobStatus Status,
+    bool Cached,
     string FileName,
     ImageFormat Format,
     int Width,
@@ -19,7 +20,7 @@ public sealed record UploadResponse(
     string DownloadUrl)
 {
     public static UploadResponse From(JobRecord job, double estimatedSeconds) => new(
-        job.Id, job.Status, job.FileName, job.InputFormat, job.Width, job.Height, job.Frames, job.OriginalSize, job.Sha256 ?? "",
+        job.Id, job.Status, job.Cached, job.FileName, job.InputFormat, job.Width, job.Height, job.Frames, job.OriginalSize, job.Sha256 ?? "",
         job.Settings, estimatedSeconds, Links.Status(job.Id), Links.Events(job.Id), Links.Download(job.Id));
 }
 
@@ -41,6 +42,7 @@ public sealed record JobStatusResponse(
     long? OptimizedSize,
     double? Ratio,
     JobOutcome? Outcome,
+    bool Cached,
     OptimizationSettings Settings,
     int Attempts,
     DateTimeOffset? RetryAt,
@@ -55,7 +57,7 @@ public sealed record JobStatusResponse(
 {
     public static JobStatusResponse From(JobRecord job, double? eta) => new(
         job.Id, job.Status, job.Progress, eta, job.Priority, job.FileName, job.InputFormat, job.Width, job.Height, job.Frames, job.OriginalSize,
-        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Settings, job.Attempts, job.RetryAt,
+        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Cached, job.Settings, job.Attempts, job.RetryAt,
         job.CreatedAt, job.StartedAt, job.CompletedAt, job.ProcessingMs, job.Error,
         Links.Status(job.Id), Links.Events(job.Id), Links.Download(job.Id));
 }

@@ -18,15 +18,15 @@ public static class DownloadEndpoints
     public static RouteGroupBuilder MapDownload(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/download").WithTags("Download").RequireRateLimiting(RateLimiting.Download);
-        group.MapGet("/{jobId}", Download)
+        group.MapGet("/{jobId}", DownloadAsync)
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .Produces(StatusCodes.Status206PartialContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Download the optimized file");
-        group.MapGet("/{jobId}/info", Info).WithSummary("Facts about the optimized file");
+        group.MapGet("/{jobId}/info", InfoAsync).WithSummary("Facts about the optimized file");
         // A page shows two previews a file: counted as status reads, so comparing a folder of photos does not use up downloads.
-        group.MapGet("/{jobId}/preview", Preview)
+        group.MapGet("/{jobId}/preview", PreviewAsync)
             .RequireRateLimiting(RateLimiting.Status)
             .Produces(StatusCodes.Status200OK, contentType: "image/webp")
             .Produces(StatusCodes.Status304NotModified)
@@ -34,14 +34,13 @@ public static class DownloadEndpoints
         return group;
     }
 
-    public static Results<PhysicalFileHttpResult, ProblemHttpResult> Download(string jobId, HttpContext context, JobStore store)
+    public static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> DownloadAsync(string jobId, HttpContext context, JobStore store, SharedJobs jobs)
     {
-        if (!store.TryGet(jobId, out var job))
+        if (await jobs.FindAsync(jobId, context.RequestAborted) is not { } record)
         {
             return Problems.JobNotFound();
         }
 
-        var record = job.Current;
         if (record.Status != JobStatus.Completed || store.ResultPath(record) is not { } path || record.OutputFormat is not { } format)
         {
             return Problems.WrongState(record, "download it when its status is completed");
@@ -71,14 +70,13 @@ public static class DownloadEndpoints
             enableRangeProcessing: true);
     }
 
-    public static Results<Ok<ResultInfo>, ProblemHttpResult> Info(string jobId, JobStore store)
+    public static async Task<Results<Ok<ResultInfo>, ProblemHttpResult>> InfoAsync(string jobId, JobStore store, SharedJobs jobs, CancellationToken cancellationToken)
     {
-        if (!store.TryGet(jobId, out var job))
+        if (await jobs.FindAsync(jobId, cancellationToken) is not { } record)
         {
             return Problems.JobNotFound();
         }
 
-        var record = job.Current;
         if (record.Status != JobStatus.Completed || store.ResultPath(record) is not { } path || record.OutputFormat is not { } format || !File.Exists(path))
         {
             return Problems.WrongState(record, "facts about the result exist once its status is completed");
@@ -99,9 +97,10 @@ public static class DownloadEndpoints
             Previews.Metadata(path)));
     }
 
-    public static Results<PhysicalFileHttpResult, ValidationProblem, ProblemHttpResult> Preview(string jobId, int? size, string? of, HttpContext context, JobStore store)
+    public static async Task<Results<PhysicalFileHttpResult, ValidationProblem, ProblemHttpResult>> PreviewAsync(
+        string jobId, int? size, string? of, HttpContext context, JobStore store, SharedJobs jobs)
     {
-        if (!store.TryGet(jobId, out var job))
+        if (await jobs.FindAsync(jobId, context.RequestAborted) is not { } record)
         {
             return Problems.JobNotFound();
         }
@@ -116,7 +115,6 @@ public static class DownloadEndpoints
             });
         }
 
-        var record = job.Current;
         if (!original && (record.Status != JobStatus.Completed || record.ResultFile is null))
         {
             return Problems.WrongState(record, "the result's preview exists once its status is completed; ask for ?of=original meanwhile");

@@ -18,22 +18,27 @@ public static class EventsEndpoints
 
     public static IEndpointRouteBuilder MapEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/status/{jobId}/events", JobEvents).WithTags("Status").RequireRateLimiting(RateLimiting.Status).WithSummary("Live events of one job (text/event-stream)");
+        app.MapGet("/api/status/{jobId}/events", JobEventsAsync).WithTags("Status").RequireRateLimiting(RateLimiting.Status).WithSummary("Live events of one job (text/event-stream)");
         app.MapGet("/api/events", AllEvents).WithTags("Status").RequireRateLimiting(RateLimiting.Status).WithSummary("Live events of all jobs (text/event-stream)");
         return app;
     }
 
-    public static Results<EventStreamResult, ProblemHttpResult> JobEvents(
-        string jobId, HttpRequest request, JobStore store, JobEvents events, ProcessingEstimator estimator, TimeProvider time, IOptions<EventsOptions> options)
+    /// <summary>How often the state of another instance's job is read again.</summary>
+    private static readonly TimeSpan ForeignPollInterval = TimeSpan.FromMilliseconds(250);
+
+    public static async Task<Results<EventStreamResult, ProblemHttpResult>> JobEventsAsync(
+        string jobId, HttpRequest request, JobStore store, SharedJobs jobs, JobEvents events, ProcessingEstimator estimator, TimeProvider time, IOptions<EventsOptions> options)
     {
-        if (!store.TryGet(jobId, out var job))
+        var heartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
+        var aborted = request.HttpContext.RequestAborted;
+        if (store.TryGet(jobId, out var job))
         {
-            return Problems.JobNotFound();
+            return new EventStreamResult(StreamAsync(job.Id, () => job.Current, LastEventId(request), events, estimator, time, aborted), heartbeat);
         }
 
-        return new EventStreamResult(
-            StreamAsync(job.Id, () => job.Current, LastEventId(request), events, estimator, time, request.HttpContext.RequestAborted),
-            TimeSpan.FromSeconds(options.Value.HeartbeatSeconds));
+        return await jobs.FindAsync(jobId, aborted) is { } foreign
+            ? new EventStreamResult(ForeignStreamAsync(foreign, jobs, estimator, time, aborted), heartbeat)
+            : Problems.JobNotFound();
     }
 
     public static EventStreamResult AllEvents(HttpRequest request, JobEvents events, ProcessingEstimator estimator, TimeProvider time, IOptions<EventsOptions> options) =>
@@ -100,6 +105,35 @@ public static class EventsEndpoints
                 yield break;
             }
         }
+    }
+
+    /// <summary>
+    /// Another instance's job: its shared state is read again every <see cref="ForeignPollInterval"/> and each change is sent,
+    /// until it is finished or gone. Event ids count this stream's events.
+    /// </summary>
+    private static async IAsyncEnumerable<ServerSentEvent> ForeignStreamAsync(
+        JobRecord first, SharedJobs jobs, ProcessingEstimator estimator, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sent = 1L;
+        var last = first;
+        yield return new ServerSentEvent(sent, Processing.JobEvent.Status, Payload(last, estimator, time));
+        while (!last.IsFinished)
+        {
+            await Task.Delay(ForeignPollInterval, time, cancellationToken);
+            if (await jobs.FindAsync(last.Id, cancellationToken) is not { } now)
+            {
+                yield return new ServerSentEvent(++sent, Processing.JobEvent.Deleted, Payload(last, estimator, time));
+                break;
+            }
+
+            if (now != last)
+            {
+                yield return new ServerSentEvent(++sent, now.Status == last.Status ? Processing.JobEvent.Progress : Processing.JobEvent.Status, Payload(now, estimator, time));
+                last = now;
+            }
+        }
+
+        yield return new ServerSentEvent(sent, Processing.JobEvent.End, Payload(last, estimator, time));
     }
 
     private static bool IsLast(JobEvent item) => item.Type == Processing.JobEvent.Deleted || item.Job.IsFinished;

@@ -21,20 +21,22 @@ public static class StatusEndpoints
         group.MapGet("/", List).WithSummary("List jobs, newest first");
         group.MapGet("/stats/global", Global).WithSummary("Statistics over all jobs");
         group.MapGet("/types/stats", ByType).WithSummary("Statistics per input format");
-        group.MapGet("/{jobId}", GetStatus).WithName("GetStatus").WithSummary("Detailed status of one job");
+        group.MapGet("/{jobId}", GetStatusAsync).WithName("GetStatus").WithSummary("Detailed status of one job");
         group.MapDelete("/{jobId}", DeleteAsync).WithSummary("Delete a job and its files");
         group.MapPost("/{jobId}/retry", Retry).WithSummary("Queue a failed or cancelled job again");
         return group;
     }
 
-    public static Results<Ok<JobStatusResponse>, ProblemHttpResult> GetStatus(string jobId, JobStore store, ProcessingEstimator estimator, TimeProvider time)
+    /// <summary>A job of this instance, or of another instance sharing the storage (through the shared job state).</summary>
+    public static async Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> GetStatusAsync(
+        string jobId, SharedJobs jobs, ProcessingEstimator estimator, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!store.TryGet(jobId, out var job))
+        if (await jobs.FindAsync(jobId, cancellationToken) is not { } record)
         {
             return Problems.JobNotFound();
         }
 
-        return TypedResults.Ok(JobStatusResponse.From(job.Current, Eta(job.Current, estimator, time)));
+        return TypedResults.Ok(JobStatusResponse.From(record, Eta(record, estimator, time)));
     }
 
     public static Results<Ok<JobPage>, ValidationProblem> List(

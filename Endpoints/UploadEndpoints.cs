@@ -54,7 +54,7 @@ public static class UploadEndpoints
         }
 
         var file = form.Files[0];
-        var (job, rejection) = intake.Accept(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
+        var (job, rejection) = await intake.AcceptAsync(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
         LogDisagreement(context, file, job?.Current.InputFormat);
         if (job is null)
         {
@@ -89,7 +89,7 @@ public static class UploadEndpoints
         var results = new List<BatchUploadItem>();
         foreach (var file in form.Files)
         {
-            var (job, rejection) = intake.Accept(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
+            var (job, rejection) = await intake.AcceptAsync(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
             LogDisagreement(context, file, job?.Current.InputFormat);
             results.Add(job is not null
                 ? new BatchUploadItem(file.FileName, UploadResponse.From(job.Current, estimator.EstimateSeconds(job.Current)), null)

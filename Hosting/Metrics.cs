@@ -66,6 +66,7 @@ public sealed class OptimizerMetrics : IHostedService
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _store.Changed += OnJobChanged;
+        _store.Added += OnJobAdded;
         _store.Deleted += OnJobDeleted;
         return Task.CompletedTask;
     }
@@ -81,9 +82,20 @@ public sealed class OptimizerMetrics : IHostedService
     /// </summary>
     public void RecordRateLimited(string policy) => _rateLimited.Add(1, new KeyValuePair<string, object?>("policy", policy));
 
-    private void OnJobChanged(Job job, JobRecord record)
+    private void OnJobChanged(Job job, JobRecord record) => Record(job.Id, record);
+
+    /// <summary>A job is added queued or waiting without a change event; one that reused an earlier result is added completed.</summary>
+    private void OnJobAdded(JobRecord record)
     {
-        if (!Enters(job.Id, record.Status, out var firstSeen))
+        if (record.Status == JobStatus.Completed)
+        {
+            Record(record.Id, record);
+        }
+    }
+
+    private void Record(string jobId, JobRecord record)
+    {
+        if (!Enters(jobId, record.Status, out var firstSeen))
         {
             return;
         }

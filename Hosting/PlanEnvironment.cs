@@ -28,6 +28,8 @@ public static class PlanEnvironment
         ["DOWNLOAD_RATE_LIMIT"] = "RateLimit:Download",
         ["PROCESS_RATE_LIMIT"] = "RateLimit:Process",
         ["SKIP_RATE_LIMIT"] = "RateLimit:Skip",
+        ["REDIS_URL"] = "Redis:Url",
+        ["REDIS_REQUIRED"] = "Redis:Required",
     };
 
     public static IConfigurationBuilder AddPlanEnvironmentVariables(this IConfigurationBuilder configuration)

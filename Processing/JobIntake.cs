@@ -11,20 +11,24 @@ public sealed record Rejection(int Status, string Title, string Detail, string R
 /// Turns a staged original into a job: decides the format from the bytes, checks the header against the limits
 /// before any pixel is decoded, saves the record and queues it. A rejected file's folder is deleted.
 /// </summary>
-public sealed class JobIntake(JobStore store, JobQueue queue, IOptions<UploadOptions> options, TimeProvider time)
+public sealed class JobIntake(JobStore store, JobQueue queue, ResultReuse reuse, IOptions<UploadOptions> options, TimeProvider time)
 {
     public const string SupportedFormats = "JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF and SVG";
 
-    public (Job? Job, Rejection? Rejection) Accept(string jobId, string fileName, long size, string sha256, OptimizationSettings settings, bool autoProcess, JobPriority priority = JobPriority.Normal)
+    /// <summary>
+    /// An upload to process that matches an earlier result (same SHA-256, same settings) is completed at once from it.
+    /// The cache calls are bounded and not cancelled with the request, so a staged upload is always either a job or deleted.
+    /// </summary>
+    public async Task<(Job? Job, Rejection? Rejection)> AcceptAsync(
+        string jobId, string fileName, long size, string sha256, OptimizationSettings settings, bool autoProcess)
     {
         var rejection = Check(jobId, out var probe);
         if (rejection is null)
         {
-            var job = store.Add(new JobRecord
+            var record = new JobRecord
             {
                 Id = jobId,
                 Status = autoProcess ? JobStatus.Queued : JobStatus.Waiting,
-                Priority = priority,
                 FileName = fileName,
                 InputFormat = probe!.Format,
                 Width = probe.Width,
@@ -35,7 +39,15 @@ public sealed class JobIntake(JobStore store, JobQueue queue, IOptions<UploadOpt
                 Settings = settings,
                 CreatedAt = time.GetUtcNow(),
                 QueuedAt = autoProcess ? time.GetUtcNow() : null,
-            });
+            };
+            if (autoProcess && await reuse.TryReuseAsync(record, CancellationToken.None) is { } reused)
+            {
+                var completed = store.Add(reused);
+                await reuse.RememberAsync(reused, CancellationToken.None);
+                return (completed, null);
+            }
+
+            var job = store.Add(record);
             if (!autoProcess || queue.TryEnqueue(job))
             {
                 return (job, null);

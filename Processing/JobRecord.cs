@@ -64,6 +64,9 @@ public sealed record JobRecord
     public string? ResultFile { get; init; }
 
     public JobOutcome? Outcome { get; init; }
+
+    /// <summary>The result is a copy of an earlier job's result for the same bytes and settings: no processing was done.</summary>
+    public bool Cached { get; init; }
     public JobError? Error { get; init; }
     public int Attempts { get; init; }
 
@@ -77,6 +80,23 @@ public sealed record JobRecord
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
     public long? ProcessingMs { get; init; }
+
+    /// <summary>This job completed with <paramref name="result"/>: processed, or (<paramref name="cached"/>) copied from an earlier job.</summary>
+    public JobRecord CompletedWith(OptimizationResult result, DateTimeOffset at, long? processingMs, bool cached) => this with
+    {
+        Status = JobStatus.Completed,
+        Progress = 100,
+        OutputFormat = result.Format,
+        OutputWidth = result.Width,
+        OutputHeight = result.Height,
+        OptimizedSize = result.Size,
+        ResultFile = result.ResultFile,
+        Outcome = result.Outcome,
+        Cached = cached,
+        Error = null,
+        CompletedAt = at,
+        ProcessingMs = processingMs,
+    };
 
     public bool IsFinished => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
 

@@ -42,6 +42,9 @@ public sealed partial class JobStore
     /// <summary>Raised after every change of any job, with the new snapshot.</summary>
     public event Action<Job, JobRecord>? Changed;
 
+    /// <summary>Raised after a new job is registered and saved, with its first snapshot.</summary>
+    public event Action<JobRecord>? Added;
+
     /// <summary>Raised after a job is deleted, with its last snapshot.</summary>
     public event Action<JobRecord>? Deleted;
 
@@ -75,6 +78,7 @@ public sealed partial class JobStore
     {
         var job = Track(new Job(record));
         Save(record);
+        Added?.Invoke(record);
         return job;
     }
 

@@ -16,6 +16,7 @@ public sealed partial class JobWorker(
     JobStore store,
     JobControl control,
     ProcessingEstimator estimator,
+    ResultReuse reuse,
     IOptions<ProcessingOptions> options,
     TimeProvider time,
     ILogger<JobWorker> logger) : BackgroundService, IHostedLifecycleService
@@ -119,23 +120,13 @@ public sealed partial class JobWorker(
             var result = await Task.Run(() => ImageOptimizer.Run(directory, started, progress, run.Token), CancellationToken.None);
             var previous = job.Current.ResultFile;
             var elapsedMs = stopwatch.ElapsedMilliseconds;
-            JobRecord Complete(JobRecord r) => r with
-            {
-                Status = JobStatus.Completed,
-                Progress = 100,
-                OutputFormat = result.Format,
-                OutputWidth = result.Width,
-                OutputHeight = result.Height,
-                OptimizedSize = result.Size,
-                ResultFile = result.ResultFile,
-                Outcome = result.Outcome,
-                Error = null,
-                CompletedAt = time.GetUtcNow(),
-                ProcessingMs = elapsedMs,
-            };
+            JobRecord Complete(JobRecord r) => r.CompletedWith(result, time.GetUtcNow(), elapsedMs, cached: false);
 
             // The estimator learns first, so an estimate asked once the job shows "completed" already includes it.
             estimator.Record(Complete(started));
+            // Remembered before the job shows completed, so an identical upload seen after that finds it; a source that is
+            // not completed yet is simply a miss.
+            await reuse.RememberAsync(Complete(started), CancellationToken.None);
             var completed = store.TryUpdate(job, r => r.Status == JobStatus.Processing, Complete);
             if (completed is null)
             {

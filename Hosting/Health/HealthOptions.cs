@@ -27,7 +27,7 @@ public sealed class HealthOptions
     [Range(0, 86400 * 7)]
     public int StuckJobSeconds { get; set; }
 
-    /// <summary>Milliseconds the Redis check waits for an answer. Default 2000.</summary>
+    /// <summary>Milliseconds the Redis check waits for an answer: no health request waits much longer on Redis. Default 1000.</summary>
     [Range(1, 60_000)]
-    public int RedisTimeoutMs { get; set; } = 2000;
+    public int RedisTimeoutMs { get; set; } = 1000;
 }

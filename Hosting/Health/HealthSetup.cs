@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using FileOptimizer.Hosting.Caching;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace FileOptimizer.Hosting.Health;
 
@@ -7,7 +9,7 @@ namespace FileOptimizer.Hosting.Health;
 /// The health checks and which endpoint runs which (by tag):
 /// basic (GET /api/health): server, filesystem, queue;
 /// detailed: server, redis, filesystem, memory, disk, queue, dependencies;
-/// readiness: recovery, storage, capacity, shutdown; liveness: none (the process answers).
+/// readiness: recovery, storage, capacity, shutdown, and redis when REDIS_REQUIRED is set; liveness: none (the process answers).
 /// Healthy and degraded answer 200, unhealthy 503.
 /// </summary>
 public static class HealthSetup
@@ -42,6 +44,13 @@ public static class HealthSetup
             .AddCheck<FilesystemCheck>("storage", tags: [Ready])
             .AddCheck<CapacityCheck>("capacity", tags: [Ready])
             .AddCheck<ShutdownCheck>("shutdown", tags: [Ready]);
+        services.AddOptions<HealthCheckServiceOptions>().Configure<IOptions<RedisOptions>>((checks, redis) =>
+        {
+            if (redis.Value.Required)
+            {
+                checks.Registrations.Single(r => r.Name == "redis").Tags.Add(Ready);
+            }
+        });
         return services;
     }
 

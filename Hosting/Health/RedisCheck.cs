@@ -1,73 +1,89 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using FileOptimizer.Hosting.Caching;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace FileOptimizer.Hosting.Health;
 
 /// <summary>
-/// Redis, when configured (env REDIS_URL or "Redis:Url", redis://[user:password@]host[:port] or rediss:// for TLS):
-/// connects, authenticates when the URL has a password, and times a PING. Not configured is healthy: Redis is optional.
+/// Redis, when configured (<see cref="RedisOptions.Url"/>): connects on its own connection, authenticates when the address has
+/// a password, times a PING and reads used_memory; adds the cache's hit ratio. Not configured is healthy: Redis is optional.
+/// Part of readiness only when REDIS_REQUIRED is set.
 /// </summary>
-public sealed class RedisCheck(IConfiguration configuration, IOptions<HealthOptions> options) : IHealthCheck
+public sealed class RedisCheck(IOptions<RedisOptions> redis, SharedCache cache, IOptions<HealthOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var text = configuration["REDIS_URL"] is { Length: > 0 } fromEnvironment ? fromEnvironment : configuration["Redis:Url"];
-        if (string.IsNullOrWhiteSpace(text))
+        if (!redis.Value.IsConfigured)
         {
-            return HealthCheckResult.Healthy("not configured", new Dictionary<string, object> { ["configured"] = false });
+            return HealthCheckResult.Healthy("not configured", new Dictionary<string, object> { ["configured"] = false, ["cache"] = cache.Kind });
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("redis" or "rediss") || url.Host.Length == 0)
+        var data = new Dictionary<string, object>
         {
-            // The URL may hold a password: it is never echoed.
-            return HealthCheckResult.Unhealthy("REDIS_URL is not a redis:// or rediss:// URL.", data: new Dictionary<string, object> { ["configured"] = true });
+            ["configured"] = true,
+            ["cache"] = cache.Kind,
+            ["required"] = redis.Value.Required,
+            ["cacheAvailable"] = cache.Available,
+            ["hits"] = cache.Hits,
+            ["misses"] = cache.Misses,
+        };
+        if (cache.HitRatio is { } ratio)
+        {
+            data["hitRatio"] = ratio;
         }
 
         try
         {
-            var latency = await PingAsync(url, TimeSpan.FromMilliseconds(options.Value.RedisTimeoutMs), cancellationToken);
-            return HealthCheckResult.Healthy("Redis answers.", new Dictionary<string, object>
+            var (latency, usedMemory) = await PingAsync(redis.Value.Connection(), TimeSpan.FromMilliseconds(options.Value.RedisTimeoutMs), cancellationToken);
+            data["latencyMs"] = Math.Round(latency.TotalMilliseconds, 2);
+            if (usedMemory is { } bytes)
             {
-                ["configured"] = true,
-                ["latencyMs"] = Math.Round(latency.TotalMilliseconds, 2),
-            });
+                data["usedMemoryBytes"] = bytes;
+            }
+
+            return HealthCheckResult.Healthy("Redis answers.", data);
         }
         catch (AuthenticationFailedException exception)
         {
-            return HealthCheckResult.Unhealthy("Redis refused the credentials of the URL.", exception, new Dictionary<string, object> { ["configured"] = true });
+            return HealthCheckResult.Unhealthy("Redis refused the credentials of the URL.", exception, data);
         }
         catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
         {
-            return HealthCheckResult.Unhealthy("Redis does not answer.", exception, new Dictionary<string, object> { ["configured"] = true });
+            return HealthCheckResult.Unhealthy("Redis does not answer.", exception, data);
         }
     }
 
-    /// <summary>Connects, sends AUTH when the URL has a password, and returns how long a PING took.</summary>
-    internal static async Task<TimeSpan> PingAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Connects, sends AUTH when there is a password, and returns how long a PING took and Redis's used_memory.</summary>
+    internal static async Task<(TimeSpan Latency, long? UsedMemory)> PingAsync(ConfigurationOptions configuration, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         using var client = new TcpClient();
-        await client.ConnectAsync(url.Host, url.IsDefaultPort || url.Port < 0 ? 6379 : url.Port, deadline.Token);
+        var (host, port) = configuration.EndPoints[0] switch
+        {
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            var other => throw new IOException($"Unsupported Redis endpoint type {other.GetType().Name}."),
+        };
+        await client.ConnectAsync(host, port > 0 ? port : RedisAddress.DefaultPort, deadline.Token);
         Stream stream = client.GetStream();
-        await using var secure = url.Scheme == "rediss" ? new SslStream(stream) : null;
+        await using var secure = configuration.Ssl ? new SslStream(stream) : null;
         if (secure is not null)
         {
-            await secure.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = url.Host }, deadline.Token);
+            await secure.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = configuration.SslHost ?? host }, deadline.Token);
             stream = secure;
         }
 
-        if (url.UserInfo.Length > 0)
+        if (configuration.Password is { } password)
         {
-            var parts = url.UserInfo.Split(':', 2);
-            var user = Uri.UnescapeDataString(parts[0]);
-            string[] auth = parts.Length == 1 ? ["AUTH", user]
-                : user.Length == 0 ? ["AUTH", Uri.UnescapeDataString(parts[1])]
-                : ["AUTH", user, Uri.UnescapeDataString(parts[1])];
+            string[] auth = configuration.User is { } user ? ["AUTH", user, password] : ["AUTH", password];
             var answer = await CommandAsync(stream, auth, deadline.Token);
             if (!answer.StartsWith('+'))
             {
@@ -78,7 +94,15 @@ public sealed class RedisCheck(IConfiguration configuration, IOptions<HealthOpti
         var started = Stopwatch.GetTimestamp();
         var pong = await CommandAsync(stream, ["PING"], deadline.Token);
         var elapsed = Stopwatch.GetElapsedTime(started);
-        return pong == "+PONG" ? elapsed : throw new IOException("Redis did not answer PING with PONG.");
+        if (pong != "+PONG")
+        {
+            throw new IOException("Redis did not answer PING with PONG.");
+        }
+
+        var memory = await CommandAsync(stream, ["INFO", "memory"], deadline.Token);
+        var usedMemory = memory.Split("\r\n").FirstOrDefault(line => line.StartsWith("used_memory:", StringComparison.Ordinal)) is { } found
+            && long.TryParse(found["used_memory:".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : (long?)null;
+        return (elapsed, usedMemory);
     }
 
     /// <summary>Sends one command as a RESP array of bulk strings and reads the one-line answer.</summary>
@@ -103,13 +127,27 @@ public sealed class RedisCheck(IConfiguration configuration, IOptions<HealthOpti
 
             if (one[0] == '\n' && line.Count > 0 && line[^1] == '\r')
             {
-                return Encoding.UTF8.GetString([.. line[..^1]]);
+                var text = Encoding.UTF8.GetString([.. line[..^1]]);
+                return text.StartsWith('$') ? await BulkAsync(stream, text, cancellationToken) : text;
             }
 
             line.Add(one[0]);
         }
 
         throw new IOException("Redis's answer is too long.");
+    }
+
+    /// <summary>The body of a bulk string answer ("$length" then the bytes and CRLF); INFO's is a few kilobytes.</summary>
+    private static async Task<string> BulkAsync(Stream stream, string header, CancellationToken cancellationToken)
+    {
+        if (!int.TryParse(header.AsSpan(1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var length) || length is < 0 or > 1_000_000)
+        {
+            return "";
+        }
+
+        var body = new byte[length + 2];
+        await stream.ReadExactlyAsync(body, cancellationToken);
+        return Encoding.UTF8.GetString(body, 0, length);
     }
 
     /// <summary>Redis refused the credentials of the URL.</summary>

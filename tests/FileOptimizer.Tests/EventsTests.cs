@@ -8,25 +8,7 @@ namespace FileOptimizer.Tests;
 public sealed class EventsTests() : ServiceTest(new Dictionary<string, string?> { ["Events:HeartbeatSeconds"] = "1", ["Processing:Workers"] = "1" })
 {
 
-    private async Task<List<SseItem<string>>> ReadAllAsync(string url, string? lastEventId = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (lastEventId is not null)
-        {
-            request.Headers.Add("Last-Event-ID", lastEventId);
-        }
-
-        using var response = await Api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
-        var items = new List<SseItem<string>>();
-        await foreach (var item in SseParser.Create(stream).EnumerateAsync(TestContext.Current.CancellationToken))
-        {
-            items.Add(item);
-        }
-
-        return items;
-    }
+    private Task<List<SseItem<string>>> ReadAllAsync(string url, string? lastEventId = null) => Api.ReadEventsAsync(url, lastEventId);
 
     [Fact]
     public async Task A_job_stream_sends_the_state_at_once_then_progress_then_a_final_event_and_closes()

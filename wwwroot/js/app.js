@@ -212,10 +212,13 @@ function requeue(batch) {
 }
 
 function accepted(item, upload) {
+  // A reused result is completed in the upload's answer, which lacks the result's facts: shown as processing until the
+  // status read below brings them, so it is announced and counted like any job that finishes.
+  const reused = FINISHED.has(upload.status);
   const job = {
     id: upload.jobId,
-    status: upload.status,
-    progress: upload.status === 'completed' ? 100 : 0,
+    status: reused ? 'processing' : upload.status,
+    progress: reused ? 100 : 0,
     attempts: 0,
     fileName: upload.fileName,
     inputFormat: upload.format,
@@ -244,6 +247,10 @@ function accepted(item, upload) {
   if (early) {
     feed.early.delete(job.id);
     update(item, early); // its events came before the upload's answer
+  }
+  if (reused) {
+    refresh(item);
+    return;
   }
   feed.watch(); // its later changes come by the stream (or the poll), which catches up with every running job when it opens
 }
@@ -663,7 +670,7 @@ function render(item) {
       ` · ${formatName(job.outputFormat)}`,
       job.outputWidth ? ` · ${dimensions(job.outputWidth, job.outputHeight)}` : '',
     );
-    card.outcome.textContent = outcomeText(job);
+    card.outcome.textContent = job.cached ? `${outcomeText(job)} Reused an earlier result.` : outcomeText(job);
     const kept = job.outcome === 'kept-original';
     card.badge.textContent = kept ? 'Kept' : `−${percent(job.ratio ?? 0)}`;
     card.badge.title = kept ? 'Already optimal: the original was kept' : `${percent(job.ratio ?? 0)} smaller`;

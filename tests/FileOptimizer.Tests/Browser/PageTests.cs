@@ -139,6 +139,26 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
     }
 
     [Fact]
+    public async Task The_same_image_dropped_again_is_done_at_once_from_the_earlier_result()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        await session.DropAsync(Jpeg);
+        await session.WaitForCompletedAsync("Bush-dog.jpg");
+
+        await session.DropAsync(Jpeg);
+
+        var reused = session.Cards.Filter(new LocatorFilterOptions { HasText = "Reused an earlier result." });
+        await Expect(session.Cards).ToHaveCountAsync(2);
+        await Expect(reused).ToHaveCountAsync(1);
+        await Expect(reused).ToHaveAttributeAsync("data-state", "completed");
+        await Expect(reused.Locator(".progress-text")).ToHaveTextAsync("100 %");
+        await Expect(reused.Locator(".result")).ToContainTextAsync("JPEG");
+        session.AssertQuietConsole();
+    }
+
+    [Fact]
     public async Task Choosing_webp_applies_to_the_next_upload_and_is_remembered_after_a_reload()
     {
         var browser = chromium.Require();

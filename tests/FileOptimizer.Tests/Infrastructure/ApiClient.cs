@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -105,6 +106,27 @@ public sealed class ApiClient(HttpClient http) : IDisposable
         using var response = await Http.GetAsync($"/api/download/{jobId}", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Reads a server-sent event stream until the server closes it.</summary>
+    public async Task<List<SseItem<string>>> ReadEventsAsync(string url, string? lastEventId = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        var items = new List<SseItem<string>>();
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(TestContext.Current.CancellationToken))
+        {
+            items.Add(item);
+        }
+
+        return items;
     }
 
     /// <summary>Reads a ProblemDetails answer and checks the fields every problem must have.</summary>

@@ -24,6 +24,24 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task A_job_that_reuses_an_earlier_result_counts_as_completed_without_a_processing_run()
+    {
+        using var app = new OptimizerApp();
+        using var api = app.Api();
+        var before = PrometheusText.Parse(await ScrapeAsync(api));
+        var first = await api.UploadAsync(TestFiles.Corpus("jpeg/Bush-dog.jpg"), """{"format":"webp"}""");
+        await api.WaitForCompletionAsync(first);
+
+        var reused = await api.WaitForCompletionAsync(await api.UploadAsync(TestFiles.Corpus("jpeg/Bush-dog.jpg"), """{"format":"webp"}"""));
+        var after = PrometheusText.Parse(await ScrapeAsync(api));
+
+        double Delta(string key) => after.Value(key) - before.Value(key);
+        Assert.True(reused["cached"]!.GetValue<bool>());
+        Assert.Equal(2, Delta("""file_optimizer_jobs_total{status="completed",type="jpeg"}"""));
+        Assert.Equal(1, Delta("""file_optimizer_jobs_total{status="processing",type="jpeg"}"""));
+    }
+
+    [Fact]
     public async Task Metrics_text_passes_promtool_with_jobs_rejections_and_the_framework_instruments()
     {
         using var app = new OptimizerApp();
