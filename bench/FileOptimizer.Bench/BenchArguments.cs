@@ -28,6 +28,9 @@ public sealed record BenchArguments
     /// <summary>Load mode uses corpus files up to this size in bytes.</summary>
     public long SmallFileBytes { get; init; } = 256 * 1024;
 
+    /// <summary>Throughput rounds, each a floor pass then a service pass: on a shared machine the least disturbed pass of each counts.</summary>
+    public int Rounds { get; init; } = 3;
+
     /// <summary>Size of the generated upload in throughput mode, in bytes.</summary>
     public long BigUploadBytes { get; init; } = 1L << 30;
 
@@ -58,6 +61,7 @@ public sealed record BenchArguments
                 "--count" => result with { Count = Number(value) },
                 "--clients" => result with { Clients = Number(value) },
                 "--small-file-bytes" => result with { SmallFileBytes = Number(value) },
+                "--rounds" => result with { Rounds = Number(value) },
                 "--big-upload-bytes" => result with { BigUploadBytes = long.Parse(value, CultureInfo.InvariantCulture) },
                 "--timeout" => result with { TimeoutSeconds = Number(value) },
                 "--settle" => result with { SettleSeconds = Number(value) },
@@ -72,5 +76,5 @@ public sealed record BenchArguments
 
     private static ArgumentException Usage(string problem) => new(
         $"{problem}. Usage: [throughput|load] [--corpus DIR] [--url URL --pid PID] [--count N] [--clients N] "
-        + "[--small-file-bytes N] [--big-upload-bytes N] [--timeout SECONDS] [--settle SECONDS]");
+        + "[--small-file-bytes N] [--rounds N] [--big-upload-bytes N] [--timeout SECONDS] [--settle SECONDS]");
 }

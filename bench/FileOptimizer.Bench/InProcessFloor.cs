@@ -1,9 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using FileOptimizer.Hosting;
 using FileOptimizer.Processing;
 using NetVips;
 
 namespace FileOptimizer.Bench;
+
+/// <summary>One timed pass over the corpus: wall time, processor time spent on it, and the files that did not come out.</summary>
+public sealed record Pass(TimeSpan Elapsed, TimeSpan Processor, IReadOnlyList<string> Failures);
 
 /// <summary>
 /// The floor: the service's own work on each file without HTTP, queue or job store: sniff and read the header as an
@@ -11,11 +15,14 @@ namespace FileOptimizer.Bench;
 /// </summary>
 public static class InProcessFloor
 {
+    /// <summary>The service's default upload limits: a file it refuses is not optimized by the floor either.</summary>
+    private static readonly UploadOptions Limits = new();
+
     /// <summary>
     /// Optimizes the smallest file once untimed (first calls load codecs and compile code), then every file,
-    /// <paramref name="parallelism"/> at a time, and returns the wall time and the files that failed.
+    /// <paramref name="parallelism"/> at a time, and returns the pass.
     /// </summary>
-    public static (TimeSpan Elapsed, IReadOnlyList<string> Failures) Run(IReadOnlyList<FileInfo> files, int parallelism, CancellationToken cancellationToken)
+    public static Pass Run(IReadOnlyList<FileInfo> files, int parallelism, CancellationToken cancellationToken)
     {
         Libvips.Configure(); // the service's libvips settings: no operation cache, one thread per image, allowed loaders only
         var folder = Directory.CreateTempSubdirectory("fileoptimizer-floor-");
@@ -23,6 +30,7 @@ public static class InProcessFloor
         try
         {
             _ = Attempt(files.MinBy(f => f.Length)!, folder.FullName, cancellationToken);
+            var processor = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
             Parallel.ForEach(files, options, file =>
@@ -32,7 +40,7 @@ public static class InProcessFloor
                     failures.Add($"{file.Name}: {problem}");
                 }
             });
-            return (clock.Elapsed, [.. failures]);
+            return new Pass(clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - processor, [.. failures]);
         }
         finally
         {
@@ -66,6 +74,11 @@ public static class InProcessFloor
         }
 
         var probe = ImageProbe.Read(original, format);
+        if (JobIntake.CheckLimits(probe, Limits) is { } rejection)
+        {
+            return $"refused as the service refuses it: {rejection.Status} {rejection.Reason}";
+        }
+
         var job = new JobRecord
         {
             Id = id,

@@ -32,6 +32,16 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public ServerMemory Memory => new(_process.Id);
 
+    /// <summary>Processor time the server has used so far.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Starts the service with the plan's variables in <paramref name="environment"/> on top of its defaults, and waits until it answers.</summary>
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
