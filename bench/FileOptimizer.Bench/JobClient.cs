@@ -10,6 +10,9 @@ public sealed record UploadAnswer(int Status, string? JobId, string? TransportEr
     public string Label => Status > 0 ? Status.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"no answer ({TransportError})";
 }
 
+/// <summary>How a job ended for its client: null problem when it completed and its result came; how long the server says it worked on it.</summary>
+public sealed record JobResult(string? Problem, TimeSpan Processing);
+
 /// <summary>One client of the API, as a script would be: upload, wait on the job's event stream, download.</summary>
 public sealed class JobClient(HttpClient http) : IDisposable
 {
@@ -51,21 +54,21 @@ public sealed class JobClient(HttpClient http) : IDisposable
         }
     }
 
-    /// <summary>Waits for the job to finish and downloads its result; null when it completed and the result came, else what went wrong.</summary>
-    public async Task<string?> CheckAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>Waits for the job to finish and downloads its result.</summary>
+    public async Task<JobResult> CheckAsync(string jobId, CancellationToken cancellationToken)
     {
-        var status = await WaitAsync(jobId, cancellationToken);
+        var (status, processing) = await WaitAsync(jobId, cancellationToken);
         if (status != "completed")
         {
-            return $"ended {status}";
+            return new JobResult($"ended {status}", processing);
         }
 
         var (code, bytes) = await DownloadAsync(jobId, cancellationToken);
-        return code == (int)HttpStatusCode.OK && bytes > 0 ? null : $"download answered {code} with {bytes} bytes";
+        return new JobResult(code == (int)HttpStatusCode.OK && bytes > 0 ? null : $"download answered {code} with {bytes} bytes", processing);
     }
 
-    /// <summary>Reads GET /api/status/{id}/events until its "end" event and returns the job's final status (completed, failed, ...).</summary>
-    private async Task<string> WaitAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>Reads GET /api/status/{id}/events until its "end" event: the job's final status (completed, failed, ...) and its processing time.</summary>
+    private async Task<(string Status, TimeSpan Processing)> WaitAsync(string jobId, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -82,7 +85,9 @@ public sealed class JobClient(HttpClient http) : IDisposable
                 else if (ended && line.StartsWith("data: ", StringComparison.Ordinal))
                 {
                     using var json = JsonDocument.Parse(line["data: ".Length..]);
-                    return json.RootElement.GetProperty("status").GetString() ?? "";
+                    var job = json.RootElement;
+                    var milliseconds = job.GetProperty("processingTime") is { ValueKind: JsonValueKind.Number } time ? time.GetInt64() : 0;
+                    return (job.GetProperty("status").GetString() ?? "", TimeSpan.FromMilliseconds(milliseconds));
                 }
             }
 

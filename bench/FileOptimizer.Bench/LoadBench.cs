@@ -82,7 +82,7 @@ public static class LoadBench
         string? problem;
         try
         {
-            problem = await checker.CheckAsync(jobId, deadline);
+            problem = (await checker.CheckAsync(jobId, deadline)).Problem;
         }
         catch (OperationCanceledException)
         {
