@@ -32,9 +32,7 @@ public sealed class GeneratedContent(long size) : HttpContent
     {
         var block = new byte[BlockSize];
         // Varied bytes, so nothing on the way (file system, proxy) can shrink them; a fixed seed keeps every run alike.
-#pragma warning disable CA5394 // not for security
         new Random(20261202).NextBytes(block);
-#pragma warning restore CA5394
         "FileOptimizer bench body, not an image\n"u8.CopyTo(block);
         return block;
     }

@@ -7,12 +7,6 @@ using NetVips;
 namespace FileOptimizer.Bench;
 
 /// <summary>
-/// One timed pass over the corpus: wall time, processor time spent on it, the time inside ImageOptimizer.Run summed over
-/// the files (what the service reports as a job's processingTime), and the files that did not come out.
-/// </summary>
-public sealed record Pass(TimeSpan Elapsed, TimeSpan Processor, TimeSpan Work, IReadOnlyList<string> Failures);
-
-/// <summary>
 /// The floor: the service's own work on each file without HTTP, queue or job store: sniff and read the header as an
 /// upload is checked (ImageProbe), then ImageOptimizer.Run with the default settings, as a worker runs a job.
 /// </summary>
