@@ -109,6 +109,12 @@ public sealed class JobIntake(JobStore store, JobQueue queue, ResultReuse reuse,
                 "corrupt-header");
         }
 
+        return CheckLimits(probe, limits);
+    }
+
+    /// <summary>The header's figures against the pixel, band and frame limits; null when within them.</summary>
+    public static Rejection? CheckLimits(ImageProbe probe, UploadOptions limits)
+    {
         if (probe.Pixels > limits.MaxInputPixels)
         {
             return TooManyPixels($"The image is {probe.Width} × {probe.Height} pixels ({Megapixels(probe.Pixels)}); the limit (MaxInputPixels) is {Megapixels(limits.MaxInputPixels)}.");

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using FileOptimizer.Hosting;
+using FileOptimizer.Processing;
+using NetVips;
+
+namespace FileOptimizer.Bench;
+
+/// <summary>
+/// The floor: the service's own work on each file without HTTP, queue or job store: sniff and read the header as an
+/// upload is checked (ImageProbe), then ImageOptimizer.Run with the default settings, as a worker runs a job.
+/// </summary>
+public static class InProcessFloor
+{
+    /// <summary>The service's default upload limits: a file it refuses is not optimized by the floor either.</summary>
+    private static readonly UploadOptions Limits = new();
+
+    /// <summary>
+    /// Optimizes the smallest file once untimed (first calls load codecs and compile code), then every file,
+    /// <paramref name="parallelism"/> at a time, and returns the pass.
+    /// </summary>
+    public static Pass Run(IReadOnlyList<FileInfo> files, int parallelism, CancellationToken cancellationToken)
+    {
+        Libvips.Configure(); // the service's libvips settings: no operation cache, one thread per image, allowed loaders only
+        var folder = Directory.CreateTempSubdirectory("fileoptimizer-floor-");
+        var failures = new ConcurrentBag<string>();
+        long workTicks = 0;
+        try
+        {
+            _ = Attempt(files.MinBy(f => f.Length)!, folder.FullName, ref workTicks, cancellationToken);
+            workTicks = 0;
+            var processor = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
+            Parallel.ForEach(files, options, file =>
+            {
+                if (Attempt(file, folder.FullName, ref workTicks, cancellationToken) is { } problem)
+                {
+                    failures.Add($"{file.Name}: {problem}");
+                }
+            });
+            return new Pass(clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - processor, TimeSpan.FromTicks(workTicks), [.. failures]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static string? Attempt(FileInfo file, string folder, ref long workTicks, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Optimize(file, folder, ref workTicks, cancellationToken);
+        }
+        catch (VipsException e)
+        {
+            return e.Message; // the service would fail this job
+        }
+    }
+
+    /// <summary>One file as one job; null when it worked, else why not.</summary>
+    private static string? Optimize(FileInfo file, string folder, ref long workTicks, CancellationToken cancellationToken)
+    {
+        var id = JobStore.NewId();
+        var directory = Directory.CreateDirectory(Path.Combine(folder, id)).FullName;
+        var original = Path.Combine(directory, JobStore.OriginalFile);
+        // A link, not a copy: writing the upload to disk is the HTTP side's cost, not the floor's.
+        File.CreateSymbolicLink(original, file.FullName);
+        if (ImageProbe.DetectFormat(original) is not { } format)
+        {
+            return "not an image to libvips";
+        }
+
+        var probe = ImageProbe.Read(original, format);
+        if (JobIntake.CheckLimits(probe, Limits) is { } rejection)
+        {
+            return $"refused as the service refuses it: {rejection.Status} {rejection.Reason}";
+        }
+
+        var job = new JobRecord
+        {
+            Id = id,
+            FileName = file.Name,
+            InputFormat = format,
+            Width = probe.Width,
+            Height = probe.Height,
+            Frames = probe.Frames,
+            OriginalSize = file.Length,
+        };
+        var started = Stopwatch.GetTimestamp();
+        var result = ImageOptimizer.Run(directory, job, new Progress<int>(), cancellationToken);
+        Interlocked.Add(ref workTicks, Stopwatch.GetElapsedTime(started).Ticks);
+        return result.Size > 0 ? null : "empty result";
+    }
+}

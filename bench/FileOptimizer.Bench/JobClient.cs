@@ -1,0 +1,137 @@
+using System.Net;
+using System.Text.Json;
+
+namespace FileOptimizer.Bench;
+
+/// <summary>The service's answer to one upload: its HTTP status (0 when no answer came) and the job it created.</summary>
+public sealed record UploadAnswer(int Status, string? JobId, string? TransportError = null)
+{
+    /// <summary>The status as the summary counts it: the code, or the kind of transport failure.</summary>
+    public string Label => Status > 0 ? Status.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"no answer ({TransportError})";
+}
+
+/// <summary>How a job ended for its client: null problem when it completed and its result came; how long the server says it worked on it.</summary>
+public sealed record JobResult(string? Problem, TimeSpan Processing);
+
+/// <summary>One client of the API, as a script would be: upload, wait on the job's event stream, download.</summary>
+public sealed class JobClient(HttpClient http) : IDisposable
+{
+    public static HttpClient NewHttpClient(Uri address, string userAgent)
+    {
+        // Deadlines come from the callers' tokens: a job's event stream may stay open for minutes.
+        var client = new HttpClient { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
+        return client;
+    }
+
+    public static JobClient Create(Uri address, string userAgent) => new(NewHttpClient(address, userAgent));
+
+    public async Task<UploadAnswer> UploadAsync(FileInfo file, CancellationToken cancellationToken)
+    {
+        await using var stream = file.OpenRead();
+        return await UploadAsync(new StreamContent(stream), file.Name, cancellationToken);
+    }
+
+    /// <summary>POST /api/upload with <paramref name="file"/> as the multipart field "file"; the content is disposed with the form.</summary>
+    public async Task<UploadAnswer> UploadAsync(HttpContent file, string fileName, CancellationToken cancellationToken)
+    {
+        using var form = new MultipartFormDataContent();
+        form.Add(file, "file", fileName);
+        try
+        {
+            using var response = await http.PostAsync(new Uri("/api/upload", UriKind.Relative), form, cancellationToken);
+            if (response.StatusCode != HttpStatusCode.Created)
+            {
+                return new UploadAnswer((int)response.StatusCode, null);
+            }
+
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            return new UploadAnswer((int)response.StatusCode, json.RootElement.GetProperty("jobId").GetString());
+        }
+        catch (HttpRequestException e)
+        {
+            return new UploadAnswer(0, null, e.HttpRequestError.ToString());
+        }
+    }
+
+    /// <summary>Waits for the job to finish and downloads its result.</summary>
+    public async Task<JobResult> CheckAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var (status, processing) = await WaitAsync(jobId, cancellationToken);
+        if (status != "completed")
+        {
+            return new JobResult($"ended {status}", processing);
+        }
+
+        var (code, bytes) = await DownloadAsync(jobId, cancellationToken);
+        return new JobResult(code == (int)HttpStatusCode.OK && bytes > 0 ? null : $"download answered {code} with {bytes} bytes", processing);
+    }
+
+    /// <summary>Reads GET /api/status/{id}/events until its "end" event: the job's final status (completed, failed, ...) and its processing time.</summary>
+    private async Task<(string Status, TimeSpan Processing)> WaitAsync(string jobId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            using var response = await SendAsync($"/api/status/{jobId}/events", cancellationToken);
+            response.EnsureSuccessStatusCode();
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+            var ended = false;
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line == "event: end")
+                {
+                    ended = true;
+                }
+                else if (ended && line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    using var json = JsonDocument.Parse(line["data: ".Length..]);
+                    var job = json.RootElement;
+                    var milliseconds = job.GetProperty("processingTime") is { ValueKind: JsonValueKind.Number } time ? time.GetInt64() : 0;
+                    return (job.GetProperty("status").GetString() ?? "", TimeSpan.FromMilliseconds(milliseconds));
+                }
+            }
+
+            // The stream closed before the end (a restart, a proxy): open it again.
+        }
+    }
+
+    /// <summary>GET /api/download/{id}: the HTTP status and the bytes received.</summary>
+    private async Task<(int Status, long Bytes)> DownloadAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync($"/api/download/{jobId}", cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return ((int)response.StatusCode, 0);
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+        }
+
+        return ((int)response.StatusCode, total);
+    }
+
+    public void Dispose() => http.Dispose();
+
+    /// <summary>A GET that waits out 429 and 503 for as long as they say (Retry-After), until <paramref name="cancellationToken"/> gives up.</summary>
+    private async Task<HttpResponseMessage> SendAsync(string path, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var response = await http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable))
+            {
+                return response;
+            }
+
+            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+            response.Dispose();
+            await Task.Delay(wait, cancellationToken);
+        }
+    }
+}

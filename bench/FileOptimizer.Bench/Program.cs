@@ -1,0 +1,18 @@
+using FileOptimizer.Bench;
+
+// dotnet run -c Release --project bench/FileOptimizer.Bench -- [throughput|load] [options]
+var arguments = BenchArguments.Parse(args);
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+Report.Line($"FileOptimizer bench, mode {arguments.Mode}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
+return arguments.Mode switch
+{
+    BenchArguments.Throughput => await ThroughputBench.RunAsync(arguments, stop.Token),
+    _ => await LoadBench.RunAsync(arguments, stop.Token),
+};
