@@ -15,6 +15,7 @@ public static class PlanEnvironment
         ["UPLOAD_MAX_FILES"] = $"{UploadOptions.Section}:MaxBatchFiles",
         ["WORKERS"] = $"{ProcessingOptions.Section}:Workers",
         ["QUEUE_CAPACITY"] = $"{ProcessingOptions.Section}:QueueCapacity",
+        ["REUSE_RESULTS"] = $"{ProcessingOptions.Section}:ReuseResults",
         ["LOG_LEVEL"] = "Logging:LogLevel:Default",
         ["AUTH_ENABLED"] = "Security:AuthEnabled",
         ["API_KEY"] = "Security:ApiKey",

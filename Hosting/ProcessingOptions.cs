@@ -31,6 +31,12 @@ public sealed class ProcessingOptions
     [Range(0, 3600)]
     public int ShutdownGraceSeconds { get; set; } = 20;
 
+    /// <summary>
+    /// Whether an upload of the same bytes with the same settings as an earlier job gets a copy of its result instead of
+    /// being processed again (env REUSE_RESULTS). Default true.
+    /// </summary>
+    public bool ReuseResults { get; set; } = true;
+
     /// <summary>Seconds a client is told to wait (Retry-After) when the queue is full. Default 30.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 30;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using FileOptimizer.Hosting;
 using FileOptimizer.Hosting.Caching;
+using Microsoft.Extensions.Options;
 
 namespace FileOptimizer.Processing;
 
@@ -9,7 +11,8 @@ namespace FileOptimizer.Processing;
 /// An upload of the same bytes with the same settings is completed with a copy of that result, without libvips, as long as
 /// the earlier job is completed and its result is still on the (shared) storage. Anything else is a miss.
 /// </summary>
-public sealed partial class ResultReuse(SharedCache cache, SharedJobs jobs, JobStore store, TimeProvider time, ILogger<ResultReuse> logger)
+public sealed partial class ResultReuse(
+    SharedCache cache, SharedJobs jobs, JobStore store, IOptions<ProcessingOptions> options, TimeProvider time, ILogger<ResultReuse> logger)
 {
     /// <summary>The key of a record's result: its bytes and the settings as the encoder applies them, defaults filled in.</summary>
     public static string? Key(JobRecord record)
@@ -42,7 +45,7 @@ public sealed partial class ResultReuse(SharedCache cache, SharedJobs jobs, JobS
     /// </summary>
     public async Task<JobRecord?> TryReuseAsync(JobRecord fresh, CancellationToken cancellationToken)
     {
-        if (Key(fresh) is not { } key || await cache.GetAsync(key, cancellationToken) is not { } value)
+        if (!options.Value.ReuseResults || Key(fresh) is not { } key || await cache.GetAsync(key, cancellationToken) is not { } value)
         {
             return null;
         }

@@ -86,7 +86,7 @@ public sealed class JobClient(HttpClient http) : IDisposable
                 {
                     using var json = JsonDocument.Parse(line["data: ".Length..]);
                     var job = json.RootElement;
-                    var milliseconds = job.GetProperty("processingTime") is { ValueKind: JsonValueKind.Number } time ? time.GetInt64() : 0;
+                    var milliseconds = job.TryGetProperty("processingTime", out var time) && time.ValueKind == JsonValueKind.Number ? time.GetInt64() : 0;
                     return (job.GetProperty("status").GetString() ?? "", TimeSpan.FromMilliseconds(milliseconds));
                 }
             }

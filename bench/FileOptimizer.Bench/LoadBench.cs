@@ -11,6 +11,9 @@ public static class LoadBench
 {
     private static readonly string[] Expected = ["201", "429", "503"];
 
+    /// <summary>The corpus files repeat; without this every repeat would be a copy of an earlier result, not a job.</summary>
+    private static readonly Dictionary<string, string> NoReuse = new() { ["REUSE_RESULTS"] = "false" };
+
     /// <summary>Memory counts as flat when it settles this close to where it was before the run.</summary>
     private const long FlatMemoryMargin = 64L * 1024 * 1024;
 
@@ -19,7 +22,7 @@ public static class LoadBench
     public static async Task<int> RunAsync(BenchArguments arguments, CancellationToken cancellationToken)
     {
         var files = Repository.Images(arguments.Corpus, arguments.SmallFileBytes);
-        await using var server = arguments.Url is null ? await ServerProcess.StartAsync(new Dictionary<string, string>(), cancellationToken) : null;
+        await using var server = arguments.Url is null ? await ServerProcess.StartAsync(NoReuse, cancellationToken) : null;
         var address = server?.Address ?? arguments.Url!;
         var memory = server?.Memory ?? (arguments.Pid is { } pid ? new ServerMemory(pid) : null);
         Report.Line($"server: {address} ({(server is null ? "given" : "started by the bench, default limits")}); {arguments.Count} uploads from {arguments.Clients} clients, "

@@ -91,6 +91,22 @@ public sealed class RedisCacheTests
     }
 
     [Fact]
+    public async Task With_reuse_switched_off_an_identical_upload_is_processed_again()
+    {
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Processing:ReuseResults"] = "false" });
+        using var api = app.Api();
+        var first = await api.UploadAsync(Image("Bush-dog.jpg"), WebpSettings);
+        await api.WaitForCompletionAsync(first);
+
+        var again = await UploadAnswerAsync(api, Image("Bush-dog.jpg"), WebpSettings);
+        var status = await api.WaitForCompletionAsync(again.Str("jobId"));
+
+        Assert.False(Cached(again));
+        Assert.False(Cached(status));
+        Assert.True(status.Number("processingTime") > 0);
+    }
+
+    [Fact]
     public async Task Two_instances_on_one_storage_and_one_redis_answer_status_events_and_download_for_each_other()
     {
         await using var redis = await RedisServer.StartAsync(password: "pa:ss/word");
