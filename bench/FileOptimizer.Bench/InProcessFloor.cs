@@ -32,7 +32,8 @@ public static class InProcessFloor
             var processor = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
-            Parallel.ForEach(files, options, file =>
+            // One file at a time to whichever thread is free, as the service's workers take jobs (no ranges given out in advance).
+            Parallel.ForEach(Partitioner.Create(files, EnumerablePartitionerOptions.NoBuffering), options, file =>
             {
                 if (Attempt(file, folder.FullName, ref workTicks, cancellationToken) is { } problem)
                 {
