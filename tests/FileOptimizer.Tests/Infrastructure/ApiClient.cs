@@ -121,9 +121,19 @@ public sealed class ApiClient(HttpClient http) : IDisposable
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
         var items = new List<SseItem<string>>();
-        await foreach (var item in SseParser.Create(stream).EnumerateAsync(TestContext.Current.CancellationToken))
+        // A stream that never ends must fail the test, not hang the whole run.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromMinutes(2));
+        try
         {
-            items.Add(item);
+            await foreach (var item in SseParser.Create(stream).EnumerateAsync(limit.Token))
+            {
+                items.Add(item);
+            }
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"The event stream {url} did not end within 2 minutes; it sent: {string.Join(" | ", items.Select(i => $"{i.EventType} {i.Data}"))}");
         }
 
         return items;
