@@ -17,7 +17,8 @@ public sealed class OptimizationTests() : ServiceTest()
     {
         var path = TestFiles.Corpus(corpusFile);
         // Decoded once, top to bottom, into memory: compared region by region, an SVG would be rendered again for each.
-        using var original = Image.NewFromFile(path, access: Enums.Access.Sequential).CopyMemory();
+        using var decoded = Image.NewFromFile(path, access: Enums.Access.Sequential);
+        using var original = decoded.CopyMemory();
 
         var id = await Api.UploadAsync(path);
         var status = await Api.WaitForCompletionAsync(id);
