@@ -6,19 +6,39 @@ namespace FileOptimizer.Hosting.Caching;
 /// <summary>
 /// The distributed cache as the service uses it: every call is bounded by <see cref="RedisOptions.TimeoutMs"/>, and a failed
 /// call opens a breaker so that for <see cref="RedisOptions.RetrySeconds"/> calls answer "no value" at once; then one call
-/// tries again. A failure is never an error of the caller: it goes on with local state. One outage is logged once.
+/// tries again. Until the first connection is made (at most 10 s) calls answer "no value" at once as well. A failure is
+/// never an error of the caller: it goes on with local state. One outage is logged once.
 /// </summary>
-public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisOptions> options, TimeProvider time, ILogger<SharedCache> logger)
+public sealed partial class SharedCache
 {
-    private readonly TimeSpan _timeout = TimeSpan.FromMilliseconds(options.Value.TimeoutMs);
-    private readonly TimeSpan _retry = TimeSpan.FromSeconds(options.Value.RetrySeconds);
+    /// <summary>How long the first connection may take; meanwhile calls go on without the cache.</summary>
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly IDistributedCache _cache;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SharedCache> _logger;
+    private readonly TimeSpan _timeout;
+    private readonly TimeSpan _retry;
+    private readonly Task _connected;
     private long _openUntil;
     private int _probing;
     private long _hits;
     private long _misses;
 
+    public SharedCache(IDistributedCache cache, IOptions<RedisOptions> options, TimeProvider time, ILogger<SharedCache> logger)
+    {
+        _cache = cache;
+        _time = time;
+        _logger = logger;
+        _timeout = TimeSpan.FromMilliseconds(options.Value.TimeoutMs);
+        _retry = TimeSpan.FromSeconds(options.Value.RetrySeconds);
+        Kind = options.Value.IsConfigured ? "redis" : "memory";
+        // Connecting can take longer than one call may wait; a first call that timed out would open the breaker.
+        _connected = ConnectAsync();
+    }
+
     /// <summary>"redis" or "memory".</summary>
-    public string Kind { get; } = options.Value.IsConfigured ? "redis" : "memory";
+    public string Kind { get; }
 
     /// <summary>False from a failed call until a call succeeds again.</summary>
     public bool Available => Volatile.Read(ref _openUntil) == 0;
@@ -33,7 +53,7 @@ public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisO
     /// <summary>The value, or null when there is none or the cache does not answer.</summary>
     public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
     {
-        var (answered, value) = await CallAsync(token => cache.GetAsync(key, token), cancellationToken);
+        var (answered, value) = await CallAsync(token => _cache.GetAsync(key, token), cancellationToken);
         if (answered)
         {
             Interlocked.Increment(ref value is null ? ref _misses : ref _hits);
@@ -45,13 +65,13 @@ public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisO
     public async Task<bool> SetAsync(string key, byte[] value, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         var options = new DistributedCacheEntryOptions { AbsoluteExpiration = expires };
-        var (answered, _) = await CallAsync(async token => { await cache.SetAsync(key, value, options, token); return true; }, cancellationToken);
+        var (answered, _) = await CallAsync(async token => { await _cache.SetAsync(key, value, options, token); return true; }, cancellationToken);
         return answered;
     }
 
     public async Task<bool> RemoveAsync(string key, CancellationToken cancellationToken)
     {
-        var (answered, _) = await CallAsync(async token => { await cache.RemoveAsync(key, token); return true; }, cancellationToken);
+        var (answered, _) = await CallAsync(async token => { await _cache.RemoveAsync(key, token); return true; }, cancellationToken);
         return answered;
     }
 
@@ -67,7 +87,7 @@ public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisO
         try
         {
             // WaitAsync as well: a client stuck connecting may not look at the token.
-            var value = await call(deadline.Token).WaitAsync(_timeout, time, cancellationToken);
+            var value = await call(deadline.Token).WaitAsync(_timeout, _time, cancellationToken);
             Succeeded();
             return (true, value);
         }
@@ -86,17 +106,35 @@ public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisO
         }
     }
 
-    /// <summary>Closed: every call goes. Open: none until the retry time, then one call at a time tries.</summary>
+    /// <summary>Opens the connection once; whether it worked is for the calls that follow to find out.</summary>
+    private async Task ConnectAsync()
+    {
+        try
+        {
+            await _cache.GetAsync("connect").WaitAsync(ConnectTimeout, _time);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Down at start: the breaker takes over from the first call.
+        }
+    }
+
+    /// <summary>Connecting: no call goes. Closed: every call goes. Open: none until the retry time, then one call at a time tries.</summary>
     private bool TryEnter(out bool probe)
     {
         probe = false;
+        if (!_connected.IsCompleted)
+        {
+            return false;
+        }
+
         var openUntil = Volatile.Read(ref _openUntil);
         if (openUntil == 0)
         {
             return true;
         }
 
-        probe = time.GetUtcNow().UtcTicks >= openUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+        probe = _time.GetUtcNow().UtcTicks >= openUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
         return probe;
     }
 
@@ -104,17 +142,17 @@ public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisO
     {
         if (Interlocked.Exchange(ref _openUntil, 0) != 0)
         {
-            LogBack(logger, Kind);
+            LogBack(_logger, Kind);
         }
     }
 
     private void Failed(Exception exception)
     {
-        var wasClosed = Interlocked.Exchange(ref _openUntil, (time.GetUtcNow() + _retry).UtcTicks) == 0;
+        var wasClosed = Interlocked.Exchange(ref _openUntil, (_time.GetUtcNow() + _retry).UtcTicks) == 0;
         if (wasClosed)
         {
             // The type only: a client's message may name the configuration.
-            LogUnavailable(logger, Kind, exception.GetType().Name);
+            LogUnavailable(_logger, Kind, exception.GetType().Name);
         }
     }
 
