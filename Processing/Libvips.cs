@@ -65,6 +65,7 @@ public static partial class Libvips
                 throw new InvalidOperationException($"libvips {Version} is too old; FileOptimizer needs {Minimum} or newer.");
             }
 
+            NativeMemory.Tune();
             // Jobs never repeat an operation on the same image, so the operation cache only holds memory.
             Cache.Max = 0;
             Cache.MaxFiles = 0;
