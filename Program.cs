@@ -3,8 +3,10 @@ using FileOptimizer.Hosting;
 using FileOptimizer.Hosting.Caching;
 using FileOptimizer.Hosting.Health;
 using FileOptimizer.Hosting.Security;
+using FileOptimizer.Processing;
 
 HealthCheckCommand.ExitIfRequested(args);             // dotnet FileOptimizer.dll --health-check: the container's HEALTHCHECK
+NativeMemory.UseOneArena();                           // glibc: restarts in place with MALLOC_ARENA_MAX=1 unless it is set
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -14,7 +14,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     /// <summary>Variables of the test's own environment that would change what the service does; a test sets what it wants.</summary>
     private static readonly string[] Inherited =
-        ["PORT", "TEMP_DIR", "LOG_DIR", "LOG_LEVEL", "LOG_FORMAT", "REDIS_URL", "REDIS_REQUIRED", "WORKERS", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT"];
+        ["PORT", "TEMP_DIR", "LOG_DIR", "LOG_LEVEL", "LOG_FORMAT", "REDIS_URL", "REDIS_REQUIRED", "WORKERS", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "MALLOC_ARENA_MAX"];
 
     private readonly ConcurrentQueue<string> _output = new();
 

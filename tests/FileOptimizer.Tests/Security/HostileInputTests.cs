@@ -52,7 +52,7 @@ public sealed class HostileInputTests
         using var api = service.Api();
         var earlier = await api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
         var earlierBytes = await DownloadWhenDoneAsync(api, earlier);
-        using var memory = new PeakMemory(service.Process.Id);
+        using var memory = new ResidentMemory(service.Process.Id);
 
         var report = new StringBuilder();
         var failures = new List<string>();
@@ -168,40 +168,5 @@ public sealed class HostileInputTests
         // Everything else (fuzz reproducers, crashers, polyglots, metadata bombs, SVG tricks): a clear answer of any kind,
         // never a 5xx, a hang or a silent nothing.
         return refused || failedWithReason || completed ? null : "no clear answer";
-    }
-
-    /// <summary>Samples a process's resident memory while the set runs.</summary>
-    private sealed class PeakMemory : IDisposable
-    {
-        private readonly string _status;
-        private readonly long _baseline;
-        private readonly Timer _timer;
-        private long _peak;
-
-        public PeakMemory(int processId)
-        {
-            _status = $"/proc/{processId}/status";
-            _baseline = _peak = Rss();
-            _timer = new Timer(_ => Interlocked.Exchange(ref _peak, Math.Max(Interlocked.Read(ref _peak), Rss())), null, 0, 25);
-        }
-
-        public double PeakGrowthMegabytes => (Interlocked.Read(ref _peak) - _baseline) / 1048576.0;
-
-        public double GrowthMegabytes => (Rss() - _baseline) / 1048576.0;
-
-        public void Dispose() => _timer.Dispose();
-
-        private long Rss()
-        {
-            try
-            {
-                var line = File.ReadLines(_status).First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-            }
-            catch (IOException)
-            {
-                return 0; // the process has ended: the test fails on its health check
-            }
-        }
     }
 }
