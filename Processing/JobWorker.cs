@@ -21,9 +21,13 @@ public sealed partial class JobWorker(
     TimeProvider time,
     ILogger<JobWorker> logger) : BackgroundService, IHostedLifecycleService
 {
+    private static readonly TimeSpan IdleBeforeMemoryRelease = TimeSpan.FromSeconds(2);
+
     private readonly CancellationTokenSource _stopTaking = new();
     private readonly CancellationTokenSource _drain = new();
+
     private int _active;
+    private int _idlePeriods;
 
     /// <summary>Jobs being processed right now.</summary>
     public int Active => Volatile.Read(ref _active);
@@ -168,8 +172,21 @@ public sealed partial class JobWorker(
             job.EndRun();
             if (Interlocked.Decrement(ref _active) == 0)
             {
-                NativeMemory.Trim();
+                _ = ReleaseMemoryIfStillIdleAsync(Interlocked.Increment(ref _idlePeriods));
             }
+        }
+    }
+
+    /// <summary>
+    /// Memory goes back once the workers have stayed idle a moment, so a steady trickle of jobs, which would reuse it,
+    /// does not pay for a full collection after each one.
+    /// </summary>
+    private async Task ReleaseMemoryIfStillIdleAsync(int idlePeriod)
+    {
+        await Task.Delay(IdleBeforeMemoryRelease, CancellationToken.None);
+        if (Volatile.Read(ref _active) == 0 && Volatile.Read(ref _idlePeriods) == idlePeriod)
+        {
+            NativeMemory.Release();
         }
     }
 
