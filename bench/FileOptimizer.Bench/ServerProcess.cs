@@ -15,7 +15,7 @@ public sealed class ServerProcess : IAsyncDisposable
 {
     private const int KeptOutputLines = 40;
 
-    private static readonly string[] HostVariables = ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "LOG_DIR", "LOG_FORMAT", "REDIS_URL"];
+    private static readonly string[] HostVariables = ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "LOG_DIR", "LOG_FORMAT", "REDIS_URL", "MALLOC_ARENA_MAX"];
 
     private readonly Process _process;
     private readonly string _folder;
