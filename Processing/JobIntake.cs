@@ -22,7 +22,7 @@ public sealed class JobIntake(JobStore store, JobQueue queue, ResultReuse reuse,
     public async Task<(Job? Job, Rejection? Rejection)> AcceptAsync(
         string jobId, string fileName, long size, string sha256, OptimizationSettings settings, bool autoProcess)
     {
-        var rejection = Check(jobId, out var probe);
+        var rejection = Inspect(store.OriginalPath(jobId), options.Value, out var probe);
         if (rejection is null)
         {
             var record = new JobRecord
@@ -64,10 +64,12 @@ public sealed class JobIntake(JobStore store, JobQueue queue, ResultReuse reuse,
     public static Rejection QueueFull { get; } = new(
         StatusCodes.Status503ServiceUnavailable, "Queue full", "The processing queue is full. Try again in a little while.", "queue-full");
 
-    private Rejection? Check(string jobId, out ImageProbe? probe)
+    /// <summary>
+    /// What an upload is, decided from its bytes, and its header against the limits; null when it may become a job.
+    /// </summary>
+    public static Rejection? Inspect(string path, UploadOptions limits, out ImageProbe? probe)
     {
         probe = null;
-        var path = store.OriginalPath(jobId);
         var format = ImageProbe.DetectFormat(path);
         if (format is null)
         {
@@ -78,7 +80,6 @@ public sealed class JobIntake(JobStore store, JobQueue queue, ResultReuse reuse,
                 "unsupported-type");
         }
 
-        var limits = options.Value;
         if (format == ImageFormat.Svg)
         {
             if (!limits.AllowSvg)
@@ -109,12 +110,6 @@ public sealed class JobIntake(JobStore store, JobQueue queue, ResultReuse reuse,
                 "corrupt-header");
         }
 
-        return CheckLimits(probe, limits);
-    }
-
-    /// <summary>The header's figures against the pixel, band and frame limits; null when within them.</summary>
-    public static Rejection? CheckLimits(ImageProbe probe, UploadOptions limits)
-    {
         if (probe.Pixels > limits.MaxInputPixels)
         {
             return TooManyPixels($"The image is {probe.Width} × {probe.Height} pixels ({Megapixels(probe.Pixels)}); the limit (MaxInputPixels) is {Megapixels(limits.MaxInputPixels)}.");

@@ -33,7 +33,7 @@ public sealed partial class ResultReuse(
     /// <summary>Makes a completed job the source for later uploads of the same bytes and settings, until it is swept.</summary>
     public async Task RememberAsync(JobRecord completed, CancellationToken cancellationToken)
     {
-        if (Key(completed) is { } key && jobs.ExpiresAt(completed) > time.GetUtcNow())
+        if (options.Value.ReuseResults && Key(completed) is { } key && jobs.ExpiresAt(completed) > time.GetUtcNow())
         {
             await cache.SetAsync(key, Encoding.UTF8.GetBytes(completed.Id), jobs.ExpiresAt(completed), cancellationToken);
         }

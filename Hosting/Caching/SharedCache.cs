@@ -9,36 +9,22 @@ namespace FileOptimizer.Hosting.Caching;
 /// tries again. Until the first connection is made (at most 10 s) calls answer "no value" at once as well. A failure is
 /// never an error of the caller: it goes on with local state. One outage is logged once.
 /// </summary>
-public sealed partial class SharedCache
+public sealed partial class SharedCache(IDistributedCache cache, IOptions<RedisOptions> options, TimeProvider time, ILogger<SharedCache> logger)
 {
     /// <summary>How long the first connection may take; meanwhile calls go on without the cache.</summary>
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly IDistributedCache _cache;
-    private readonly TimeProvider _time;
-    private readonly ILogger<SharedCache> _logger;
-    private readonly TimeSpan _timeout;
-    private readonly TimeSpan _retry;
-    private readonly Task _connected;
+    private readonly TimeSpan _timeout = TimeSpan.FromMilliseconds(options.Value.TimeoutMs);
+    private readonly TimeSpan _retry = TimeSpan.FromSeconds(options.Value.RetrySeconds);
+    // Connecting can take longer than one call may wait; a first call that timed out would open the breaker.
+    private readonly Task _connected = ConnectAsync(cache, time);
     private long _openUntil;
     private int _probing;
     private long _hits;
     private long _misses;
 
-    public SharedCache(IDistributedCache cache, IOptions<RedisOptions> options, TimeProvider time, ILogger<SharedCache> logger)
-    {
-        _cache = cache;
-        _time = time;
-        _logger = logger;
-        _timeout = TimeSpan.FromMilliseconds(options.Value.TimeoutMs);
-        _retry = TimeSpan.FromSeconds(options.Value.RetrySeconds);
-        Kind = options.Value.IsConfigured ? "redis" : "memory";
-        // Connecting can take longer than one call may wait; a first call that timed out would open the breaker.
-        _connected = ConnectAsync();
-    }
-
     /// <summary>"redis" or "memory".</summary>
-    public string Kind { get; }
+    public string Kind { get; } = options.Value.IsConfigured ? "redis" : "memory";
 
     /// <summary>False from a failed call until a call succeeds again.</summary>
     public bool Available => Volatile.Read(ref _openUntil) == 0;
@@ -53,7 +39,7 @@ public sealed partial class SharedCache
     /// <summary>The value, or null when there is none or the cache does not answer.</summary>
     public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
     {
-        var (answered, value) = await CallAsync(token => _cache.GetAsync(key, token), cancellationToken);
+        var (answered, value) = await CallAsync(token => cache.GetAsync(key, token), cancellationToken);
         if (answered)
         {
             Interlocked.Increment(ref value is null ? ref _misses : ref _hits);
@@ -65,13 +51,13 @@ public sealed partial class SharedCache
     public async Task<bool> SetAsync(string key, byte[] value, DateTimeOffset expires, CancellationToken cancellationToken)
     {
         var options = new DistributedCacheEntryOptions { AbsoluteExpiration = expires };
-        var (answered, _) = await CallAsync(async token => { await _cache.SetAsync(key, value, options, token); return true; }, cancellationToken);
+        var (answered, _) = await CallAsync(async token => { await cache.SetAsync(key, value, options, token); return true; }, cancellationToken);
         return answered;
     }
 
     public async Task<bool> RemoveAsync(string key, CancellationToken cancellationToken)
     {
-        var (answered, _) = await CallAsync(async token => { await _cache.RemoveAsync(key, token); return true; }, cancellationToken);
+        var (answered, _) = await CallAsync(async token => { await cache.RemoveAsync(key, token); return true; }, cancellationToken);
         return answered;
     }
 
@@ -87,7 +73,7 @@ public sealed partial class SharedCache
         try
         {
             // WaitAsync as well: a client stuck connecting may not look at the token.
-            var value = await call(deadline.Token).WaitAsync(_timeout, _time, cancellationToken);
+            var value = await call(deadline.Token).WaitAsync(_timeout, time, cancellationToken);
             Succeeded();
             return (true, value);
         }
@@ -107,11 +93,11 @@ public sealed partial class SharedCache
     }
 
     /// <summary>Opens the connection once; whether it worked is for the calls that follow to find out.</summary>
-    private async Task ConnectAsync()
+    private static async Task ConnectAsync(IDistributedCache cache, TimeProvider time)
     {
         try
         {
-            await _cache.GetAsync("connect").WaitAsync(ConnectTimeout, _time);
+            await cache.GetAsync("connect").WaitAsync(ConnectTimeout, time);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -134,7 +120,7 @@ public sealed partial class SharedCache
             return true;
         }
 
-        probe = _time.GetUtcNow().UtcTicks >= openUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+        probe = time.GetUtcNow().UtcTicks >= openUntil && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
         return probe;
     }
 
@@ -142,17 +128,17 @@ public sealed partial class SharedCache
     {
         if (Interlocked.Exchange(ref _openUntil, 0) != 0)
         {
-            LogBack(_logger, Kind);
+            LogBack(logger, Kind);
         }
     }
 
     private void Failed(Exception exception)
     {
-        var wasClosed = Interlocked.Exchange(ref _openUntil, (_time.GetUtcNow() + _retry).UtcTicks) == 0;
+        var wasClosed = Interlocked.Exchange(ref _openUntil, (time.GetUtcNow() + _retry).UtcTicks) == 0;
         if (wasClosed)
         {
             // The type only: a client's message may name the configuration.
-            LogUnavailable(_logger, Kind, exception.GetType().Name);
+            LogUnavailable(logger, Kind, exception.GetType().Name);
         }
     }
 

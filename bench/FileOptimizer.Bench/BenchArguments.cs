@@ -37,6 +37,9 @@ public sealed record BenchArguments
     /// <summary>Seconds an accepted job may take to reach a final state before it counts as lost.</summary>
     public int TimeoutSeconds { get; init; } = 600;
 
+    /// <summary>Variables for a server the bench starts, on top of its own (--server-env NAME=VALUE, repeatable).</summary>
+    public IReadOnlyDictionary<string, string> ServerEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Seconds to wait after the load run before the last memory reading.</summary>
     public int SettleSeconds { get; init; } = 10;
 
@@ -65,6 +68,8 @@ public sealed record BenchArguments
                 "--big-upload-bytes" => result with { BigUploadBytes = long.Parse(value, CultureInfo.InvariantCulture) },
                 "--timeout" => result with { TimeoutSeconds = Number(value) },
                 "--settle" => result with { SettleSeconds = Number(value) },
+                "--server-env" when value.Split('=', 2) is [{ Length: > 0 } name, var setting] =>
+                    result with { ServerEnvironment = new Dictionary<string, string>(result.ServerEnvironment) { [name] = setting } },
                 _ => throw Usage($"unknown option '{args[index]}'"),
             };
         }
@@ -76,5 +81,5 @@ public sealed record BenchArguments
 
     private static ArgumentException Usage(string problem) => new(
         $"{problem}. Usage: [throughput|load] [--corpus DIR] [--url URL --pid PID] [--count N] [--clients N] "
-        + "[--small-file-bytes N] [--rounds N] [--big-upload-bytes N] [--timeout SECONDS] [--settle SECONDS]");
+        + "[--small-file-bytes N] [--rounds N] [--big-upload-bytes N] [--timeout SECONDS] [--settle SECONDS] [--server-env NAME=VALUE]");
 }

@@ -7,8 +7,8 @@ using NetVips;
 namespace FileOptimizer.Bench;
 
 /// <summary>
-/// The floor: the service's own work on each file without HTTP, queue or job store: sniff and read the header as an
-/// upload is checked (ImageProbe), then ImageOptimizer.Run with the default settings, as a worker runs a job.
+/// The floor: the service's own work on each file without HTTP, queue or job store: the upload's checks
+/// (JobIntake.Inspect), then ImageOptimizer.Run with the default settings, as a worker runs a job.
 /// </summary>
 public static class InProcessFloor
 {
@@ -68,13 +68,7 @@ public static class InProcessFloor
         var original = Path.Combine(directory, JobStore.OriginalFile);
         // A link, not a copy: writing the upload to disk is the HTTP side's cost, not the floor's.
         File.CreateSymbolicLink(original, file.FullName);
-        if (ImageProbe.DetectFormat(original) is not { } format)
-        {
-            return "not an image to libvips";
-        }
-
-        var probe = ImageProbe.Read(original, format);
-        if (JobIntake.CheckLimits(probe, Limits) is { } rejection)
+        if (JobIntake.Inspect(original, Limits, out var probe) is { } rejection)
         {
             return $"refused as the service refuses it: {rejection.Status} {rejection.Reason}";
         }
@@ -83,7 +77,7 @@ public static class InProcessFloor
         {
             Id = id,
             FileName = file.Name,
-            InputFormat = format,
+            InputFormat = probe!.Format,
             Width = probe.Width,
             Height = probe.Height,
             Frames = probe.Frames,

@@ -22,7 +22,7 @@ public static class LoadBench
     public static async Task<int> RunAsync(BenchArguments arguments, CancellationToken cancellationToken)
     {
         var files = Repository.Images(arguments.Corpus, arguments.SmallFileBytes);
-        await using var server = arguments.Url is null ? await ServerProcess.StartAsync(NoReuse, cancellationToken) : null;
+        await using var server = arguments.Url is null ? await ServerProcess.StartAsync(NoReuse.Concat(arguments.ServerEnvironment), cancellationToken) : null;
         var address = server?.Address ?? arguments.Url!;
         var memory = server?.Memory ?? (arguments.Pid is { } pid ? new ServerMemory(pid) : null);
         Report.Line($"server: {address} ({(server is null ? "given" : "started by the bench, default limits")}); {arguments.Count} uploads from {arguments.Clients} clients, "

@@ -43,7 +43,7 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the service with the plan's variables in <paramref name="environment"/> on top of its defaults, and waits until it answers.</summary>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    public static async Task<ServerProcess> StartAsync(IEnumerable<KeyValuePair<string, string>> environment, CancellationToken cancellationToken)
     {
         var folder = Directory.CreateTempSubdirectory("fileoptimizer-bench-").FullName;
         var port = FreePort();

@@ -22,13 +22,13 @@ public static class ThroughputBench
         var files = Repository.Images(arguments.Corpus);
         var cores = Environment.ProcessorCount;
         Report.Line($"corpus: {files.Count} files, {Report.Megabytes(files.Sum(f => f.Length))}, default settings, {cores} at a time, {arguments.Rounds} rounds");
-        var environment = new Dictionary<string, string>
+        List<KeyValuePair<string, string>> environment = new Dictionary<string, string>
         {
             ["SKIP_RATE_LIMIT"] = "true",
             ["REUSE_RESULTS"] = "false", // every round does the work again, as the floor does
             // Twice the big upload, so it is stored whole rather than refused at the limit.
             ["UPLOAD_MAX_SIZE"] = (arguments.BigUploadBytes * 2).ToString(CultureInfo.InvariantCulture),
-        };
+        }.Concat(arguments.ServerEnvironment).ToList();
 
         var floors = new List<Pass>();
         var services = new List<Pass>();
@@ -93,7 +93,7 @@ public static class ThroughputBench
     /// <summary>
     /// On a fresh server, warmed up with one small job, so memory the image passes left behind cannot hide the upload's own.
     /// </summary>
-    private static async Task BigUploadAsync(Dictionary<string, string> environment, FileInfo warmUp, long bytes, CancellationToken cancellationToken)
+    private static async Task BigUploadAsync(List<KeyValuePair<string, string>> environment, FileInfo warmUp, long bytes, CancellationToken cancellationToken)
     {
         await using var server = await ServerProcess.StartAsync(environment, cancellationToken);
         using var client = JobClient.Create(server.Address, "FileOptimizer.Bench/1.0");

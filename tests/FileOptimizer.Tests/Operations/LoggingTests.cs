@@ -191,15 +191,11 @@ public sealed class LoggingTests
     [Fact]
     public async Task A_development_process_logs_readable_text_and_honours_LOG_LEVEL()
     {
-        var storage = TestFiles.NewTempDirectory("text-logs");
-        await using var service = ServiceProcess.Start(ServiceProcess.BuiltApp, new Dictionary<string, string?>
+        await using var service = await ServiceProcess.StartOnNewStorageAsync("text-logs", new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["LOG_LEVEL"] = "warn",
-            ["TEMP_DIR"] = Path.Combine(storage, "uploads"),
-            ["LOG_DIR"] = Path.Combine(storage, "logs"),
         });
-        await service.WaitUntilLiveAsync();
         using var api = service.Api();
 
         using (await api.PostUploadAsync(TestFiles.BadInput("elf-named.png")))
@@ -215,13 +211,7 @@ public sealed class LoggingTests
     [Fact]
     public async Task A_production_process_logs_compact_json_to_the_console()
     {
-        var storage = TestFiles.NewTempDirectory("json-logs");
-        await using var service = ServiceProcess.Start(ServiceProcess.BuiltApp, new Dictionary<string, string?>
-        {
-            ["TEMP_DIR"] = Path.Combine(storage, "uploads"),
-            ["LOG_DIR"] = Path.Combine(storage, "logs"),
-        });
-        await service.WaitUntilLiveAsync();
+        await using var service = await ServiceProcess.StartOnNewStorageAsync("json-logs");
 
         var started = await WaitForOutputAsync(service, l => l.Contains("Application started", StringComparison.Ordinal));
 
@@ -229,7 +219,7 @@ public sealed class LoggingTests
         Assert.NotNull(json["@t"]);
         Assert.Equal("Microsoft.Hosting.Lifetime", json.Str("SourceContext"));
         Assert.All(service.Output.Where(l => l.Length > 0), l => Assert.StartsWith("{\"@t\":", l));
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(storage, "logs"), "app-*.log"));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(service.Storage!, "logs"), "app-*.log"));
     }
 
     private static async Task<string> WaitForOutputAsync(ServiceProcess service, Func<string, bool> wanted)

@@ -17,7 +17,7 @@ public sealed class MemoryTests
     [Fact]
     public async Task Memory_that_jobs_used_goes_back_once_the_workers_are_idle()
     {
-        await using var service = await StartAsync(new Dictionary<string, string?>());
+        await using var service = await StartAsync();
         using var api = service.Api();
         await api.WaitForCompletionAsync(await api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"))); // code paths warmed up
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
@@ -50,22 +50,20 @@ public sealed class MemoryTests
     [Fact]
     public async Task An_operators_own_malloc_arena_setting_is_kept()
     {
-        await using var service = await StartAsync(new Dictionary<string, string?> { ["MALLOC_ARENA_MAX"] = "4" });
+        await using var service = await StartAsync(arenaSetting: "4");
 
         Assert.Equal("4", ArenaSetting(service));
     }
 
-    private static async Task<ServiceProcess> StartAsync(Dictionary<string, string?> environment)
+    private static Task<ServiceProcess> StartAsync(string? arenaSetting = null)
     {
-        var storage = TestFiles.NewTempDirectory("memory");
-        environment["TEMP_DIR"] = Path.Combine(storage, "uploads");
-        environment["LOG_DIR"] = Path.Combine(storage, "logs");
-        environment["WORKERS"] = "2";
-        environment["SKIP_RATE_LIMIT"] = "true";
-        environment["MIN_FREE_DISK"] = "0";
-        var service = ServiceProcess.Start(ServiceProcess.BuiltApp, environment);
-        await service.WaitUntilLiveAsync();
-        return service;
+        var environment = new Dictionary<string, string?> { ["WORKERS"] = "2", ["SKIP_RATE_LIMIT"] = "true", ["MIN_FREE_DISK"] = "0" };
+        if (arenaSetting is not null)
+        {
+            environment["MALLOC_ARENA_MAX"] = arenaSetting;
+        }
+
+        return ServiceProcess.StartOnNewStorageAsync("memory", environment);
     }
 
     /// <summary>MALLOC_ARENA_MAX in the environment of the process that answers, the one the test started.</summary>

@@ -68,6 +68,35 @@ public sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
+    /// <summary>The folder holding the service's uploads/ and logs/, when <see cref="StartOnNewStorageAsync"/> made it.</summary>
+    public string? Storage { get; private set; }
+
+    /// <summary>
+    /// Starts the built service with its jobs and logs in a new temporary folder (<see cref="Storage"/>) and the given
+    /// variables, and waits until it answers.
+    /// </summary>
+    public static async Task<ServiceProcess> StartOnNewStorageAsync(string name, IDictionary<string, string?>? environment = null)
+    {
+        var storage = TestFiles.NewTempDirectory(name);
+        var all = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>())
+        {
+            ["TEMP_DIR"] = Path.Combine(storage, "uploads"),
+            ["LOG_DIR"] = Path.Combine(storage, "logs"),
+        };
+        var service = Start(BuiltApp, all);
+        service.Storage = storage;
+        try
+        {
+            await service.WaitUntilLiveAsync();
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Waits until GET /api/health/liveness answers 200.</summary>
     public async Task WaitUntilLiveAsync(TimeSpan? timeout = null)
     {

@@ -11,43 +11,33 @@ public sealed class ShutdownTests
     [Fact]
     public async Task Sigterm_during_processing_exits_within_the_shutdown_timeout_and_a_restart_completes_the_job()
     {
-        var storage = TestFiles.NewTempDirectory("sigterm");
-        var environment = Environment(storage);
-        string id;
-        await using (var first = ServiceProcess.Start(ServiceProcess.BuiltApp, environment))
+        var (storage, id) = await InterruptLongJobAsync("sigterm", async first =>
         {
-            id = await StartLongJobAsync(first);
-
             first.Terminate();
             var stopped = await first.WaitForExitAsync(TimeSpan.FromSeconds(ShutdownTimeoutSeconds + 15));
 
             TestContext.Current.TestOutputHelper?.WriteLine($"Exited {first.Process.ExitCode} {stopped.TotalSeconds:0.0} s after SIGTERM");
             Assert.Contains(first.Output, line => line.Contains("Application is shutting down", StringComparison.Ordinal));
             Assert.True(stopped.TotalSeconds < ShutdownTimeoutSeconds + 5, $"The process took {stopped.TotalSeconds:0.0} s to exit after SIGTERM.");
-        }
+        });
 
         Assert.Equal("queued", SavedStatus(storage, id)); // put back in the queue on disk, not lost and not failed
 
-        await RestartCompletesAsync(environment, id);
+        await RestartCompletesAsync(storage, id);
     }
 
     [Fact]
     public async Task A_process_killed_in_the_middle_of_a_job_runs_it_again_after_a_restart()
     {
-        var storage = TestFiles.NewTempDirectory("sigkill");
-        var environment = Environment(storage);
-        string id;
-        await using (var first = ServiceProcess.Start(ServiceProcess.BuiltApp, environment))
+        var (storage, id) = await InterruptLongJobAsync("sigkill", async first =>
         {
-            id = await StartLongJobAsync(first);
-
             first.Process.Kill(); // SIGKILL: no shutdown code of ours runs
             await first.WaitForExitAsync(TimeSpan.FromSeconds(15));
-        }
+        });
 
         Assert.Equal("processing", SavedStatus(storage, id)); // what the crash left
 
-        await RestartCompletesAsync(environment, id);
+        await RestartCompletesAsync(storage, id);
         Assert.Empty(Directory.GetFiles(Path.Combine(storage, "uploads", "jobs", id), "*.tmp"));
     }
 
@@ -61,23 +51,29 @@ public sealed class ShutdownTests
         ["RateLimit__Skip"] = "true", // the test polls the status faster than the plan's 60 a minute
     };
 
-    /// <summary>Starts a job long enough to be caught in the middle, and waits until it runs.</summary>
-    private static async Task<string> StartLongJobAsync(ServiceProcess service)
+    /// <summary>
+    /// Starts the service on new storage and a job long enough to be caught in the middle; once it runs, stops the process
+    /// with <paramref name="interrupt"/>.
+    /// </summary>
+    private static async Task<(string Storage, string Id)> InterruptLongJobAsync(string name, Func<ServiceProcess, Task> interrupt)
     {
+        var storage = TestFiles.NewTempDirectory(name);
+        await using var service = ServiceProcess.Start(ServiceProcess.BuiltApp, Environment(storage));
         await service.WaitUntilLiveAsync();
         using var api = service.Api();
         var id = await api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), HealthTests.SlowSettings);
         await HealthTests.WaitForStatusAsync(api, id, "processing");
-        return id;
+        await interrupt(service);
+        return (storage, id);
     }
 
     private static string SavedStatus(string storage, string id) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(storage, "uploads", "jobs", id, "job.json")))!.Str("status");
 
     /// <summary>A second process on the same storage finishes the job, and its result is a valid WebP.</summary>
-    private static async Task RestartCompletesAsync(Dictionary<string, string?> environment, string id)
+    private static async Task RestartCompletesAsync(string storage, string id)
     {
-        await using var second = ServiceProcess.Start(ServiceProcess.BuiltApp, environment);
+        await using var second = ServiceProcess.Start(ServiceProcess.BuiltApp, Environment(storage));
         await second.WaitUntilLiveAsync();
         using var resumed = second.Api();
         var status = await resumed.WaitForCompletionAsync(id, TimeSpan.FromMinutes(5));

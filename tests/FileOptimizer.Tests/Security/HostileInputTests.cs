@@ -38,17 +38,13 @@ public sealed class HostileInputTests
     [Fact]
     public async Task Every_hostile_file_gets_a_clear_answer_fast_in_bounded_memory_and_leaves_the_service_healthy()
     {
-        var storage = TestFiles.NewTempDirectory("hostile");
-        await using var service = ServiceProcess.Start(ServiceProcess.BuiltApp, new Dictionary<string, string?>
+        await using var service = await ServiceProcess.StartOnNewStorageAsync("hostile", new Dictionary<string, string?>
         {
-            ["TEMP_DIR"] = Path.Combine(storage, "uploads"),
-            ["LOG_DIR"] = Path.Combine(storage, "logs"),
             ["WORKERS"] = "2",
             ["SKIP_RATE_LIMIT"] = "true",
             ["MIN_FREE_DISK"] = "0",
             ["Processing__JobTimeoutSeconds"] = "60",
         });
-        await service.WaitUntilLiveAsync();
         using var api = service.Api();
         var earlier = await api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
         var earlierBytes = await DownloadWhenDoneAsync(api, earlier);
