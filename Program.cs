@@ -3,7 +3,8 @@ using FileOptimizer.Hosting;
 using FileOptimizer.Hosting.Caching;
 using FileOptimizer.Hosting.Health;
 using FileOptimizer.Hosting.Security;
-using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 
 HealthCheckCommand.ExitIfRequested(args);             // dotnet FileOptimizer.dll --health-check: the container's HEALTHCHECK
 NativeMemory.UseOneArena();                           // glibc: restarts in place with MALLOC_ARENA_MAX=1 unless it is set
@@ -16,7 +17,9 @@ builder.ConfigureServer();                            // port and Kestrel limits
 builder.Services.AddFileOptimizerOptions();           // bound and validated at start
 builder.Services.AddApiJson();                        // camelCase, enum names as strings
 builder.Services.AddApiProblemDetails();              // every error is ProblemDetails
-builder.Services.AddJobProcessing();                  // store, queue, workers, recovery, retention, events
+builder.Services.AddImaging(sp => Path.Combine(sp.GetRequiredService<JobStore>().Root, "tmp")); // libvips behind the media seam
+builder.Services.AddJobs();                           // store, queue, intake, control, workers, recovery, retention, events
+builder.Services.AddSingleton<JobViews>();            // what the API shows of a job: status and upload views, refusals
 builder.Services.AddFileOptimizerCache();             // IDistributedCache (Redis with REDIS_URL, else memory): result reuse, shared job state
 builder.Services.AddApiSecurity();                    // API key, rate limits, CORS, trusted proxies
 builder.Services.AddFileOptimizerHealthChecks();      // /api/health: basic, detailed, readiness, liveness
@@ -39,7 +42,6 @@ app.MapStatus();
 app.MapEvents();
 app.MapProcess();
 app.MapDownload();
-app.MapArchive();
 app.MapHealth();
 app.MapOpenApi().AllowAnonymous();
 

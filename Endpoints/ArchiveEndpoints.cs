@@ -1,5 +1,6 @@
 using System.IO.Compression;
-using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Endpoints;
 
@@ -21,9 +22,10 @@ public static class ArchiveEndpoints
 
     public sealed record ArchiveRequest(string[]? JobIds);
 
-    public static RouteGroupBuilder MapArchive(this IEndpointRouteBuilder app)
+    /// <summary>Inside the download group: its tag and its rate limit.</summary>
+    public static RouteGroupBuilder MapArchive(this RouteGroupBuilder download)
     {
-        var group = app.MapGroup("/api/download/archive").WithTags("Download");
+        var group = download.MapGroup("/archive");
         group.MapGet("/", (string[]? ids, HttpContext context, JobStore store) => Archive(ids, context, store))
             .Produces(StatusCodes.Status200OK, contentType: "application/zip")
             .ProducesValidationProblem()

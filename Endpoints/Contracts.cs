@@ -1,4 +1,6 @@
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Endpoints;
 

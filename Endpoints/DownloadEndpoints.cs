@@ -1,6 +1,8 @@
 using FileOptimizer.Hosting.Security;
 using System.Globalization;
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 using Microsoft.Net.Http.Headers;
 
 namespace FileOptimizer.Endpoints;
@@ -9,6 +11,7 @@ namespace FileOptimizer.Endpoints;
 /// GET /api/download/{jobId}            the result, streamed, with Range (206/416), ETag and Last-Modified
 /// GET /api/download/{jobId}/info       facts about the result: format, dimensions, size, ratio, metadata kept
 /// GET /api/download/{jobId}/preview    a small WebP preview of the result or (?of=original) the original; cacheable
+/// GET /api/download/archive            several results in one ZIP (ArchiveEndpoints)
 /// </summary>
 public static class DownloadEndpoints
 {
@@ -31,6 +34,7 @@ public static class DownloadEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "image/webp")
             .Produces(StatusCodes.Status304NotModified)
             .WithSummary("A small preview of the result or the original");
+        group.MapArchive();
         return group;
     }
 
@@ -70,7 +74,8 @@ public static class DownloadEndpoints
             enableRangeProcessing: true);
     }
 
-    public static async Task<Results<Ok<ResultInfo>, ProblemHttpResult>> InfoAsync(string jobId, JobStore store, SharedJobs jobs, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<ResultInfo>, ProblemHttpResult>> InfoAsync(
+        string jobId, JobStore store, SharedJobs jobs, MediaProcessors processors, CancellationToken cancellationToken)
     {
         if (await jobs.FindAsync(jobId, cancellationToken) is not { } record)
         {
@@ -94,11 +99,11 @@ public static class DownloadEndpoints
             record.PercentSaved ?? 0,
             record.Outcome,
             record.Settings.StripMetadata,
-            Previews.Metadata(path)));
+            processors.For(format).Metadata(path)));
     }
 
     public static async Task<Results<PhysicalFileHttpResult, ValidationProblem, ProblemHttpResult>> PreviewAsync(
-        string jobId, int? size, string? of, HttpContext context, JobStore store, SharedJobs jobs)
+        string jobId, int? size, string? of, HttpContext context, JobStore store, SharedJobs jobs, MediaProcessors processors)
     {
         if (await jobs.FindAsync(jobId, context.RequestAborted) is not { } record)
         {
@@ -121,12 +126,13 @@ public static class DownloadEndpoints
         }
 
         var version = original ? record.CreatedAt.UtcTicks : (record.CompletedAt ?? record.CreatedAt).UtcTicks;
+        var (file, format) = original ? (JobStore.OriginalFile, record.InputFormat) : (record.ResultFile!, record.OutputFormat ?? record.InputFormat);
         string path;
         try
         {
-            path = Previews.GetOrCreate(store.DirectoryOf(record.Id), original ? JobStore.OriginalFile : record.ResultFile!, original ? record.InputFormat : record.OutputFormat ?? record.InputFormat, original ? "original" : "result", edge, version);
+            path = processors.For(format).Preview(store.DirectoryOf(record.Id), file, format, $"{(original ? "original" : "result")}-{version}", edge);
         }
-        catch (NetVips.VipsException)
+        catch (ProcessingFailedException)
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status422UnprocessableEntity,

@@ -1,6 +1,6 @@
-using FileOptimizer.Hosting;
 using FileOptimizer.Processing;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Mvc;
+using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Endpoints;
 
@@ -12,10 +12,11 @@ public static class Problems
         title: "Job not found",
         detail: "No job has this id. Jobs are deleted when their retention period ends.");
 
+    /// <summary>The job exists but is not where the request needs it (not completed yet, for a download).</summary>
     public static ProblemHttpResult WrongState(JobRecord job, string wanted) => TypedResults.Problem(
         statusCode: StatusCodes.Status409Conflict,
         title: "Job in the wrong state",
-        detail: $"The job is {Json(job.Status)}; {wanted}.");
+        detail: $"The job is {job.Status.Name()}; {wanted}.");
 
     public static ProblemHttpResult FileTooLarge(long maxSize) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
@@ -33,18 +34,36 @@ public static class Problems
         title: "Unsupported request type",
         detail: "Send the file as multipart/form-data, for example: curl -F \"file=@photo.jpg\" http://host/api/upload.");
 
-    public static ProblemHttpResult From(Rejection rejection) => TypedResults.Problem(
-        statusCode: rejection.Status,
-        title: rejection.Title,
-        detail: rejection.Detail,
-        extensions: new Dictionary<string, object?> { ["reason"] = rejection.Reason });
-
-    public static ProblemHttpResult QueueFull(HttpContext context)
+    public static ProblemHttpResult From(Refusal refusal)
     {
-        var seconds = context.RequestServices.GetRequiredService<IOptions<ProcessingOptions>>().Value.RetryAfterSeconds;
-        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return From(JobIntake.QueueFull);
+        ArgumentNullException.ThrowIfNull(refusal);
+        return TypedResults.Problem(
+            statusCode: StatusCode(refusal.Kind),
+            title: refusal.Title,
+            detail: refusal.Detail,
+            extensions: new Dictionary<string, object?> { ["reason"] = refusal.Reason });
     }
 
-    private static string Json(JobStatus status) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(status.ToString());
+    /// <summary>A refusal inside a larger answer (one file of a batch): the same fields as its ProblemDetails.</summary>
+    public static ProblemDetails Details(Refusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return new ProblemDetails
+        {
+            Status = StatusCode(refusal.Kind),
+            Title = refusal.Title,
+            Detail = refusal.Detail,
+            Extensions = { ["reason"] = refusal.Reason },
+        };
+    }
+
+    public static int StatusCode(RefusalKind kind) => kind switch
+    {
+        RefusalKind.Unsupported => StatusCodes.Status415UnsupportedMediaType,
+        RefusalKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        RefusalKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        RefusalKind.WrongState => StatusCodes.Status409Conflict,
+        RefusalKind.QueueFull => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status400BadRequest,
+    };
 }

@@ -1,6 +1,8 @@
 using FileOptimizer.Hosting.Security;
 using System.Text.Json;
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Endpoints;
 
@@ -30,15 +32,15 @@ public static class ProcessEndpoints
         group.MapGet("/estimate", Estimate).WithSummary("Estimated processing time");
         group.MapPost("/{jobId}", Process).WithSummary("Start or re-process a job");
         group.MapPost("/{jobId}/pause", PauseAsync).WithSummary("Pause a queued or running job");
-        group.MapPost("/{jobId}/resume", Resume).WithSummary("Resume a paused job");
+        group.MapPost("/{jobId}/resume", ResumeAsync).WithSummary("Resume a paused job");
         group.MapPost("/{jobId}/cancel", CancelAsync).WithSummary("Cancel a job");
         return group;
     }
 
     public static Results<Accepted<JobStatusResponse>, ValidationProblem, ProblemHttpResult> Process(
-        string jobId, ProcessRequest? request, HttpContext context, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time)
+        string jobId, ProcessRequest? request, HttpResponse response, [AsParameters] JobServices jobs)
     {
-        if (!store.TryGet(jobId, out var job))
+        if (!jobs.Store.TryGet(jobId, out var job))
         {
             return Problems.JobNotFound();
         }
@@ -48,13 +50,10 @@ public static class ProcessEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var (record, refusal) = control.Process(job, priority, settings);
-        return refusal switch
-        {
-            Refusal.WrongState => Problems.WrongState(record, "wait until it has finished, or cancel it first"),
-            Refusal.QueueFull => Problems.QueueFull(context),
-            _ => TypedResults.Accepted(Links.Status(jobId), JobStatusResponse.From(record, StatusEndpoints.Eta(record, estimator, time))),
-        };
+        var (record, refusal) = jobs.Control.Process(job, priority, settings);
+        return refusal is null
+            ? TypedResults.Accepted(Links.Status(jobId), jobs.Views.Status(record))
+            : jobs.Views.Refused(refusal, response);
     }
 
     public static Results<Ok<BatchProcessResponse>, ValidationProblem> Batch(BatchProcessRequest request, JobStore store, JobControl control)
@@ -79,40 +78,23 @@ public static class ProcessEndpoints
             }
 
             var (record, refusal) = control.Process(job, priority, settings);
-            return refusal switch
-            {
-                Refusal.WrongState => new BatchProcessItem(id, "wrong-state", record.Status, "The job is queued or processing already."),
-                Refusal.QueueFull => new BatchProcessItem(id, "queue-full", record.Status, "The processing queue is full."),
-                _ => new BatchProcessItem(id, "queued", record.Status, null),
-            };
+            return refusal is null
+                ? new BatchProcessItem(id, "queued", record.Status, null)
+                : new BatchProcessItem(id, refusal.Reason, record.Status, refusal.Detail);
         }).ToList();
         return TypedResults.Ok(new BatchProcessResponse(results, results.Count(r => r.Result == "queued"), results.Count(r => r.Result != "queued")));
     }
 
     public static Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> PauseAsync(
-        string jobId, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time, CancellationToken cancellationToken) =>
-        StopAsync(jobId, store, estimator, time, job => control.PauseAsync(job, cancellationToken), "only queued or processing jobs can be paused");
+        string jobId, HttpResponse response, [AsParameters] JobServices jobs, CancellationToken cancellationToken) =>
+        ControlAsync(jobId, response, jobs, job => jobs.Control.PauseAsync(job, cancellationToken));
 
     public static Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> CancelAsync(
-        string jobId, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time, CancellationToken cancellationToken) =>
-        StopAsync(jobId, store, estimator, time, job => control.CancelAsync(job, cancellationToken), "finished jobs cannot be cancelled");
+        string jobId, HttpResponse response, [AsParameters] JobServices jobs, CancellationToken cancellationToken) =>
+        ControlAsync(jobId, response, jobs, job => jobs.Control.CancelAsync(job, cancellationToken));
 
-    public static Results<Ok<JobStatusResponse>, ProblemHttpResult> Resume(
-        string jobId, HttpContext context, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time)
-    {
-        if (!store.TryGet(jobId, out var job))
-        {
-            return Problems.JobNotFound();
-        }
-
-        var (record, refusal) = control.Resume(job);
-        return refusal switch
-        {
-            Refusal.WrongState => Problems.WrongState(record, "only paused jobs can be resumed"),
-            Refusal.QueueFull => Problems.QueueFull(context),
-            _ => TypedResults.Ok(JobStatusResponse.From(record, StatusEndpoints.Eta(record, estimator, time))),
-        };
-    }
+    public static Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> ResumeAsync(string jobId, HttpResponse response, [AsParameters] JobServices jobs) =>
+        ControlAsync(jobId, response, jobs, job => Task.FromResult(jobs.Control.Resume(job)));
 
     public static Ok<QueueResponse> Queue(JobStore store, JobQueue queue, JobWorker worker)
     {
@@ -192,18 +174,16 @@ public static class ProcessEndpoints
         return TypedResults.Ok(new EstimateResponse(estimator.EstimateSeconds(pixels, 1, output), output, estimator.MegapixelsPerSecond(output)));
     }
 
-    private static async Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> StopAsync(
-        string jobId, JobStore store, ProcessingEstimator estimator, TimeProvider time, Func<Job, Task<(JobRecord Job, Refusal Refusal)>> stop, string wrongState)
+    private static async Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> ControlAsync(
+        string jobId, HttpResponse response, JobServices jobs, Func<Job, Task<ControlResult>> action)
     {
-        if (!store.TryGet(jobId, out var job))
+        if (!jobs.Store.TryGet(jobId, out var job))
         {
             return Problems.JobNotFound();
         }
 
-        var (record, refusal) = await stop(job);
-        return refusal == Refusal.None
-            ? TypedResults.Ok(JobStatusResponse.From(record, StatusEndpoints.Eta(record, estimator, time)))
-            : Problems.WrongState(record, wrongState);
+        var (record, refusal) = await action(job);
+        return refusal is null ? TypedResults.Ok(jobs.Views.Status(record)) : jobs.Views.Refused(refusal, response);
     }
 
     private static bool TryRead(ProcessRequest? request, out JobPriority? priority, out OptimizationSettings? settings, out Dictionary<string, string[]> errors)
@@ -262,7 +242,7 @@ public sealed record FormatDefaults(string Format, int? Quality, int Effort, boo
     public static FormatDefaults For(ImageFormat? output) => new(
         output?.Name() ?? "original",
         output is { } format ? EncoderPresets.DefaultQuality(format) : null,
-        EncoderPresets.DefaultEffort,
+        output is { } effortFormat ? EncoderPresets.DefaultEffortFor(effortFormat) : EncoderPresets.DefaultEffort,
         Lossless: false,
         LosslessSupported: output?.SupportsLossless() ?? true,
         StripMetadata: true,

@@ -1,5 +1,7 @@
 using FileOptimizer.Hosting.Security;
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Endpoints;
 
@@ -10,6 +12,7 @@ namespace FileOptimizer.Endpoints;
 /// GET    /api/status/{jobId}           one job's state, progress, ETA, sizes and outcome
 /// DELETE /api/status/{jobId}           delete the job and its files (a running job is stopped first)
 /// POST   /api/status/{jobId}/retry     queue a failed or cancelled job again
+/// GET    /api/status/{jobId}/events    live events of one job (EventsEndpoints)
 /// </summary>
 public static class StatusEndpoints
 {
@@ -24,23 +27,19 @@ public static class StatusEndpoints
         group.MapGet("/{jobId}", GetStatusAsync).WithName("GetStatus").WithSummary("Detailed status of one job");
         group.MapDelete("/{jobId}", DeleteAsync).WithSummary("Delete a job and its files");
         group.MapPost("/{jobId}/retry", Retry).WithSummary("Queue a failed or cancelled job again");
+        group.MapJobEvents();
         return group;
     }
 
     /// <summary>A job of this instance, or of another instance sharing the storage (through the shared job state).</summary>
     public static async Task<Results<Ok<JobStatusResponse>, ProblemHttpResult>> GetStatusAsync(
-        string jobId, SharedJobs jobs, ProcessingEstimator estimator, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (await jobs.FindAsync(jobId, cancellationToken) is not { } record)
-        {
-            return Problems.JobNotFound();
-        }
-
-        return TypedResults.Ok(JobStatusResponse.From(record, Eta(record, estimator, time)));
-    }
+        string jobId, [AsParameters] JobServices jobs, CancellationToken cancellationToken) =>
+        await jobs.Shared.FindAsync(jobId, cancellationToken) is { } record
+            ? TypedResults.Ok(jobs.Views.Status(record))
+            : Problems.JobNotFound();
 
     public static Results<Ok<JobPage>, ValidationProblem> List(
-        string? page, string? limit, string? status, string? type, JobStore store, ProcessingEstimator estimator, TimeProvider time)
+        string? page, string? limit, string? status, string? type, JobStore store, JobViews views)
     {
         var errors = new Dictionary<string, string[]>();
         var pageNumber = ParseWhole(page, 1, int.MaxValue, 1, "page", errors);
@@ -83,7 +82,7 @@ public static class StatusEndpoints
             .ThenBy(j => j.Id, StringComparer.Ordinal)
             .ToList();
         var items = matching.Skip((int)Math.Min(int.MaxValue, (long)(pageNumber - 1) * pageSize)).Take(pageSize)
-            .Select(j => JobStatusResponse.From(j, Eta(j, estimator, time)))
+            .Select(views.Status)
             .ToList();
         return TypedResults.Ok(new JobPage(items, matching.Count, pageNumber, pageSize, (matching.Count + pageSize - 1) / pageSize));
     }
@@ -103,32 +102,18 @@ public static class StatusEndpoints
         return TypedResults.NoContent();
     }
 
-    public static Results<Accepted<JobStatusResponse>, ProblemHttpResult> Retry(
-        string jobId, HttpContext context, JobStore store, JobControl control, ProcessingEstimator estimator, TimeProvider time)
+    public static Results<Accepted<JobStatusResponse>, ProblemHttpResult> Retry(string jobId, HttpResponse response, [AsParameters] JobServices jobs)
     {
-        if (!store.TryGet(jobId, out var job))
+        if (!jobs.Store.TryGet(jobId, out var job))
         {
             return Problems.JobNotFound();
         }
 
-        var (record, refusal) = control.Retry(job);
-        return refusal switch
-        {
-            Refusal.WrongState => Problems.WrongState(record, "only failed or cancelled jobs can be retried"),
-            Refusal.QueueFull => Problems.QueueFull(context),
-            _ => TypedResults.Accepted(Links.Status(jobId), JobStatusResponse.From(record, Eta(record, estimator, time))),
-        };
+        var (record, refusal) = jobs.Control.Retry(job);
+        return refusal is null
+            ? TypedResults.Accepted(Links.Status(jobId), jobs.Views.Status(record))
+            : jobs.Views.Refused(refusal, response);
     }
-
-    /// <summary>Seconds left: from progress so far while running, from measured throughput while waiting.</summary>
-    public static double? Eta(JobRecord job, ProcessingEstimator estimator, TimeProvider time) => job.Status switch
-    {
-        JobStatus.Processing when job.StartedAt is { } started && job.Progress > 0 =>
-            Math.Round((time.GetUtcNow() - started).TotalSeconds * (100 - job.Progress) / job.Progress, 1),
-        JobStatus.Processing or JobStatus.Queued => estimator.EstimateSeconds(job),
-        JobStatus.Completed => 0,
-        _ => null,
-    };
 
     private static int ParseWhole(string? text, int min, int max, int fallback, string name, Dictionary<string, string[]> errors)
     {

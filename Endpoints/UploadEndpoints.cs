@@ -1,6 +1,9 @@
 using FileOptimizer.Hosting;
 using FileOptimizer.Hosting.Security;
 using FileOptimizer.Processing;
+using Microsoft.AspNetCore.Mvc;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -33,134 +36,165 @@ public static class UploadEndpoints
     }
 
     public static async Task<Results<Created<UploadResponse>, ValidationProblem, ProblemHttpResult>> UploadAsync(
-        HttpContext context, JobStore store, JobQueue queue, JobIntake intake, ProcessingEstimator estimator, IOptions<UploadOptions> options, CancellationToken cancellationToken)
+        HttpContext context, [AsParameters] UploadServices services, CancellationToken cancellationToken)
     {
-        var (form, refusal) = await ReadFormAsync(context, store, queue, options.Value, maxFiles: 1, cancellationToken);
-        if (refusal is not null)
+        if (Precheck(context, services, maxFiles: 1) is { } refused)
         {
-            return refusal.Result is ValidationProblem validation ? validation : (ProblemHttpResult)refusal.Result;
+            return refused;
         }
 
-        var errors = ReadFields(form!, out var settings, out var autoProcess);
-        if (form!.Files.Count == 0)
+        var (form, failure) = await ReadFormAsync(context, services, maxFiles: 1, cancellationToken);
+        if (Invalid(failure, maxFiles: 1) is { } invalidForm)
+        {
+            return invalidForm;
+        }
+
+        if (Problem(failure, services.Options.Value) is { } problem)
+        {
+            return problem;
+        }
+
+        var errors = ReadFields(form, out var settings, out var autoProcess);
+        if (form.Files.Count == 0)
         {
             errors["file"] = ["A file is required: send it in the multipart field \"file\"."];
         }
 
         if (errors.Count > 0)
         {
-            UploadReader.Discard(store, form);
+            UploadReader.Discard(services.Store, form);
             return TypedResults.ValidationProblem(errors, title: "The upload is invalid");
         }
 
         var file = form.Files[0];
-        var (job, rejection) = await intake.AcceptAsync(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
-        LogDisagreement(context, file, job?.Current.InputFormat);
-        if (job is null)
-        {
-            return rejection == JobIntake.QueueFull ? Problems.QueueFull(context) : Problems.From(rejection!);
-        }
-
-        return TypedResults.Created(Links.Status(job.Id), UploadResponse.From(job.Current, estimator.EstimateSeconds(job.Current)));
+        var (job, refusal) = await services.Intake.AcceptAsync(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
+        LogDisagreement(context, services.Logger, file, job?.Current.InputFormat);
+        return job is null
+            ? services.Views.Refused(refusal!, context.Response)
+            : TypedResults.Created(Links.Status(job.Id), services.Views.Upload(job.Current));
     }
 
     public static async Task<Results<Ok<BatchUploadResponse>, ValidationProblem, ProblemHttpResult>> UploadBatchAsync(
-        HttpContext context, JobStore store, JobQueue queue, JobIntake intake, ProcessingEstimator estimator, IOptions<UploadOptions> options, CancellationToken cancellationToken)
+        HttpContext context, [AsParameters] UploadServices services, CancellationToken cancellationToken)
     {
-        var limits = options.Value;
-        var (form, refusal) = await ReadFormAsync(context, store, queue, limits, limits.MaxBatchFiles, cancellationToken);
-        if (refusal is not null)
+        var limits = services.Options.Value;
+        if (Precheck(context, services, limits.MaxBatchFiles) is { } refused)
         {
-            return refusal.Result is ValidationProblem validation ? validation : (ProblemHttpResult)refusal.Result;
+            return refused;
         }
 
-        var errors = ReadFields(form!, out var settings, out var autoProcess);
-        if (form!.FileCount == 0)
+        var (form, failure) = await ReadFormAsync(context, services, limits.MaxBatchFiles, cancellationToken);
+        if (Invalid(failure, limits.MaxBatchFiles) is { } invalidForm)
+        {
+            return invalidForm;
+        }
+
+        if (Problem(failure, limits) is { } problem)
+        {
+            return problem;
+        }
+
+        var errors = ReadFields(form, out var settings, out var autoProcess);
+        if (form.FileCount == 0)
         {
             errors["files"] = ["Send at least one file in repeated multipart fields named \"files\"."];
         }
 
         if (errors.Count > 0)
         {
-            UploadReader.Discard(store, form);
+            UploadReader.Discard(services.Store, form);
             return TypedResults.ValidationProblem(errors, title: "The upload is invalid");
         }
 
         var results = new List<BatchUploadItem>();
         foreach (var file in form.Files)
         {
-            var (job, rejection) = await intake.AcceptAsync(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
-            LogDisagreement(context, file, job?.Current.InputFormat);
+            var (job, refusal) = await services.Intake.AcceptAsync(file.JobId, file.FileName, file.Size, file.Sha256, settings, autoProcess);
+            LogDisagreement(context, services.Logger, file, job?.Current.InputFormat);
             results.Add(job is not null
-                ? new BatchUploadItem(file.FileName, UploadResponse.From(job.Current, estimator.EstimateSeconds(job.Current)), null)
-                : new BatchUploadItem(file.FileName, null, FileProblem.From(rejection!)));
+                ? new BatchUploadItem(file.FileName, services.Views.Upload(job.Current), null)
+                : new BatchUploadItem(file.FileName, null, Problems.Details(refusal!)));
         }
 
-        results.AddRange(form.Oversized.Select(name => new BatchUploadItem(name, null, new FileProblem(
-            StatusCodes.Status413PayloadTooLarge, "File too large", $"Files may be at most {JobStatistics.Human(limits.MaxSize)}.", "too-large"))));
+        var tooLarge = new Refusal(RefusalKind.TooLarge, "File too large", $"Files may be at most {JobStatistics.Human(limits.MaxSize)}.", "too-large");
+        results.AddRange(form.Oversized.Select(name => new BatchUploadItem(name, null, Problems.Details(tooLarge))));
         return TypedResults.Ok(new BatchUploadResponse(results, results.Count(r => r.Job is not null), results.Count(r => r.Problem is not null)));
     }
 
-    public static Ok<UploadInfo> Info(IOptions<UploadOptions> options, IOptions<ProcessingOptions> processing)
+    public static Ok<UploadInfo> Info(IOptions<UploadOptions> options, IOptions<ImageLimits> imageLimits, IOptions<ProcessingOptions> processing, MediaProcessors processors)
     {
         var limits = options.Value;
-        var capabilities = Libvips.Capabilities;
+        var images = imageLimits.Value;
+        var engines = processors.All.Select(p => p.Capabilities).ToList();
         return TypedResults.Ok(new UploadInfo(
-            new UploadLimits(limits.MaxSize, JobStatistics.Human(limits.MaxSize), limits.MaxBatchFiles, limits.MaxInputPixels, limits.MaxFrames, limits.MaxAnimationPixels, processing.Value.QueueCapacity),
-            new SupportedFormats(capabilities.Inputs.Select(f => f.Name()).ToList(), ["original", .. capabilities.Outputs.Select(f => f.Name())]),
+            new UploadLimits(limits.MaxSize, JobStatistics.Human(limits.MaxSize), limits.MaxBatchFiles, images.MaxInputPixels, images.MaxFrames, images.MaxAnimationPixels, processing.Value.QueueCapacity),
+            new SupportedFormats(
+                engines.SelectMany(e => e.Inputs).Distinct().Select(f => f.Name()).ToList(),
+                ["original", .. engines.SelectMany(e => e.Outputs).Distinct().Select(f => f.Name())]),
             OptimizationSettings.Default,
             ImageFormats.Outputs.ToDictionary(f => f.Name(), EncoderPresets.DefaultQuality),
-            Libvips.Version.ToString()));
+            engines.First(e => e.Engine == "libvips").Version));
     }
 
-    /// <summary>Checks what can be checked before the body is read, then streams the multipart body to disk.</summary>
-    private static async Task<(UploadForm? Form, Refused? Refusal)> ReadFormAsync(
-        HttpContext context, JobStore store, JobQueue queue, UploadOptions limits, int maxFiles, CancellationToken cancellationToken)
+    /// <summary>What can be refused before the body is read: a full queue, a full disk, not multipart, a declared length over the limit.</summary>
+    private static ProblemHttpResult? Precheck(HttpContext context, UploadServices services, int maxFiles)
     {
-        if (!queue.HasRoom)
+        if (!services.Queue.HasRoom)
         {
-            return (null, new Refused(Problems.QueueFull(context)));
+            return services.Views.Refused(Refusal.QueueFull, context.Response);
         }
 
-        var floor = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.MinFreeDiskBytes;
-        if (store.FreeSpace() - Math.Max(0, context.Request.ContentLength ?? 0) < floor)
+        if (services.Store.FreeSpace() - Math.Max(0, context.Request.ContentLength ?? 0) < services.Security.Value.MinFreeDiskBytes)
         {
-            return (null, new Refused(Problems.StorageFull()));
+            return Problems.StorageFull();
         }
 
         if (!UploadReader.IsMultipart(context.Request))
         {
-            return (null, new Refused(Problems.NotMultipart()));
+            return Problems.NotMultipart();
         }
 
-        var bodyLimit = SaturatingAdd(SaturatingMultiply(limits.MaxSize, maxFiles), UploadReader.FramingAllowance);
-        if (context.Request.ContentLength > bodyLimit)
-        {
-            return (null, new Refused(Problems.FileTooLarge(limits.MaxSize))); // refused before a byte of the body is read
-        }
+        var limits = services.Options.Value;
+        return context.Request.ContentLength > BodyLimit(limits, maxFiles)
+            ? Problems.FileTooLarge(limits.MaxSize) // refused before a byte of the body is read
+            : null;
+    }
 
+    /// <summary>Streams the multipart body to disk, within the body limit.</summary>
+    private static Task<(UploadForm Form, UploadReader.Failure Failure)> ReadFormAsync(
+        HttpContext context, UploadServices services, int maxFiles, CancellationToken cancellationToken)
+    {
+        var limits = services.Options.Value;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
-            feature.MaxRequestBodySize = bodyLimit;
+            feature.MaxRequestBodySize = BodyLimit(limits, maxFiles);
         }
 
-        var (form, failure) = await UploadReader.ReadAsync(context.Request, store, limits.MaxSize, maxFiles, skipOversized: maxFiles > 1, cancellationToken);
-        IResult? refusal = failure switch
-        {
-            UploadReader.Failure.FileTooLarge => Problems.FileTooLarge(limits.MaxSize),
-            UploadReader.Failure.NotMultipart => Problems.NotMultipart(),
-            UploadReader.Failure.TooManyFiles => TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                [maxFiles == 1 ? "file" : "files"] = [maxFiles == 1 ? "Send one file per upload; POST several to /api/upload/batch." : $"Send at most {maxFiles} files per batch."],
-            }),
-            UploadReader.Failure.FieldTooLong => TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["settings"] = [$"Form fields may be at most {SettingsParser.MaxJsonLength / 1024} KB."],
-            }),
-            _ => null,
-        };
-        return refusal is null ? (form, null) : (null, new Refused(refusal));
+        return UploadReader.ReadAsync(context.Request, services.Store, limits.MaxSize, maxFiles, skipOversized: maxFiles > 1, cancellationToken);
     }
+
+    private static ValidationProblem? Invalid(UploadReader.Failure failure, int maxFiles) => failure switch
+    {
+        UploadReader.Failure.TooManyFiles => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+        {
+            [maxFiles == 1 ? "file" : "files"] = [maxFiles == 1 ? "Send one file per upload; POST several to /api/upload/batch." : $"Send at most {maxFiles} files per batch."],
+        }),
+        UploadReader.Failure.FieldTooLong => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+        {
+            ["settings"] = [$"Form fields may be at most {SettingsParser.MaxJsonLength / 1024} KB."],
+        }),
+        _ => null,
+    };
+
+    private static ProblemHttpResult? Problem(UploadReader.Failure failure, UploadOptions limits) => failure switch
+    {
+        UploadReader.Failure.FileTooLarge => Problems.FileTooLarge(limits.MaxSize),
+        UploadReader.Failure.NotMultipart => Problems.NotMultipart(),
+        _ => null,
+    };
+
+    private static long BodyLimit(UploadOptions limits, int maxFiles) =>
+        SaturatingAdd(SaturatingMultiply(limits.MaxSize, maxFiles), UploadReader.FramingAllowance);
 
     private static Dictionary<string, string[]> ReadFields(UploadForm form, out OptimizationSettings settings, out bool autoProcess)
     {
@@ -183,7 +217,7 @@ public static class UploadEndpoints
     }
 
     /// <summary>A declared type or extension that disagrees with the bytes is processed by what the bytes are, and logged.</summary>
-    private static void LogDisagreement(HttpContext context, StagedUpload file, ImageFormat? detected)
+    private static void LogDisagreement(HttpContext context, ILogger logger, StagedUpload file, ImageFormat? detected)
     {
         var extension = Path.GetExtension(file.FileName).TrimStart('.').ToLowerInvariant();
         var declared = file.DeclaredType?.ToLowerInvariant() ?? "";
@@ -195,7 +229,7 @@ public static class UploadEndpoints
         {
             // Names only from fixed vocabularies reach the log: a known extension or "other", never the raw strings.
             SecurityEvents.TypeMismatch(
-                SecurityEvents.Logger(context.RequestServices),
+                logger,
                 KnownOrOther(declaredName),
                 KnownOrOther(extension),
                 detectedName,
@@ -212,21 +246,28 @@ public static class UploadEndpoints
 
     private static long SaturatingMultiply(long a, int b) => a > long.MaxValue / b ? long.MaxValue : a * b;
 
-    private sealed record Refused(IResult Result);
 }
 
-public sealed record BatchUploadItem(string FileName, UploadResponse? Job, FileProblem? Problem);
+/// <summary>One file of a batch: its job, or the ProblemDetails fields of its refusal.</summary>
+public sealed record BatchUploadItem(string FileName, UploadResponse? Job, ProblemDetails? Problem);
 
 public sealed record BatchUploadResponse(IReadOnlyList<BatchUploadItem> Results, int Accepted, int Rejected);
-
-/// <summary>The ProblemDetails fields of one refused file in a batch.</summary>
-public sealed record FileProblem(int Status, string Title, string Detail, string Reason)
-{
-    public static FileProblem From(Rejection rejection) => new(rejection.Status, rejection.Title, rejection.Detail, rejection.Reason);
-}
 
 public sealed record UploadLimits(long MaxFileSize, string MaxFileSizeText, int MaxBatchFiles, long MaxInputPixels, int MaxFrames, long MaxAnimationPixels, int QueueCapacity);
 
 public sealed record SupportedFormats(IReadOnlyList<string> Input, IReadOnlyList<string> Output);
 
 public sealed record UploadInfo(UploadLimits Limits, SupportedFormats Formats, OptimizationSettings Defaults, IReadOnlyDictionary<string, int> DefaultQuality, string Libvips);
+
+/// <summary>What the upload endpoints need, as one parameter object (<c>[AsParameters]</c>).</summary>
+public sealed record UploadServices(
+    JobStore Store,
+    JobQueue Queue,
+    JobIntake Intake,
+    JobViews Views,
+    IOptions<UploadOptions> Options,
+    IOptions<SecurityOptions> Security,
+    ILoggerFactory Loggers)
+{
+    public ILogger Logger => Loggers.CreateLogger(SecurityEvents.Category);
+}

@@ -1,5 +1,7 @@
 using System.Globalization;
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Core;

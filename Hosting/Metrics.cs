@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Hosting;
 
@@ -36,7 +38,6 @@ public sealed class OptimizerMetrics : IHostedService
     private readonly Counter<long> _rateLimited;
 
     /// <summary>The last status counted per job, so a progress event does not count again; a deleted job leaves it.</summary>
-    private readonly ConcurrentDictionary<string, JobStatus> _statuses = new(StringComparer.Ordinal);
 
     public OptimizerMetrics(IMeterFactory meters, JobStore store, JobQueue queue, JobWorker worker, JobStatistics statistics)
     {
@@ -66,8 +67,6 @@ public sealed class OptimizerMetrics : IHostedService
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _store.Changed += OnJobChanged;
-        _store.Added += OnJobAdded;
-        _store.Deleted += OnJobDeleted;
         return Task.CompletedTask;
     }
 
@@ -82,32 +81,16 @@ public sealed class OptimizerMetrics : IHostedService
     /// </summary>
     public void RecordRateLimited(string policy) => _rateLimited.Add(1, new KeyValuePair<string, object?>("policy", policy));
 
-    private void OnJobChanged(Job job, JobRecord record) => Record(job.Id, record);
-
-    /// <summary>A job is added queued or waiting without a change event; one that reused an earlier result is added completed.</summary>
-    private void OnJobAdded(JobRecord record)
+    /// <summary>Counts each status a job enters (an added job enters its first one); progress within one status is not counted.</summary>
+    private void OnJobChanged(JobChange change)
     {
-        if (record.Status == JobStatus.Completed)
-        {
-            Record(record.Id, record);
-        }
-    }
-
-    private void Record(string jobId, JobRecord record)
-    {
-        if (!Enters(jobId, record.Status, out var firstSeen))
+        if (change.After is not { } record || change.Before?.Status == record.Status)
         {
             return;
         }
 
         var type = new KeyValuePair<string, object?>("type", record.InputFormat.Name());
-        if (firstSeen && record.Status == JobStatus.Processing)
-        {
-            // A job is added (queued) without an event; the worker only starts queued jobs, so it was queued.
-            _jobs.Add(1, new("status", Name(JobStatus.Queued)), type);
-        }
-
-        _jobs.Add(1, new("status", Name(record.Status)), type);
+        _jobs.Add(1, new("status", record.Status.Name()), type);
         if (record.Status == JobStatus.Completed && record.OptimizedSize is { } optimized)
         {
             var format = new KeyValuePair<string, object?>("format", (record.OutputFormat ?? record.InputFormat).Name());
@@ -124,36 +107,6 @@ public sealed class OptimizerMetrics : IHostedService
                 _ratio.Record((double)optimized / record.OriginalSize, format);
             }
         }
-    }
-
-    private void OnJobDeleted(JobRecord record) => _statuses.TryRemove(record.Id, out _);
-
-    /// <summary>True once per status a job enters; progress changes within one status are not transitions.</summary>
-    private bool Enters(string id, JobStatus status, out bool firstSeen)
-    {
-        firstSeen = false;
-        while (true)
-        {
-            if (_statuses.TryGetValue(id, out var previous))
-            {
-                if (previous == status)
-                {
-                    return false;
-                }
-
-                if (_statuses.TryUpdate(id, status, previous))
-                {
-                    break;
-                }
-            }
-            else if (_statuses.TryAdd(id, status))
-            {
-                firstSeen = true;
-                break;
-            }
-        }
-
-        return true;
     }
 
     private static IEnumerable<Measurement<int>> QueueMeasurements(JobQueue queue, JobWorker worker, JobStatistics statistics) =>
@@ -179,5 +132,4 @@ public sealed class OptimizerMetrics : IHostedService
         return [new Measurement<long>(free)];
     }
 
-    internal static string Name(JobStatus status) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(status.ToString());
 }

@@ -1,3 +1,5 @@
+using FileOptimizer.Endpoints;
+using FileOptimizer.Processing.Jobs;
 namespace FileOptimizer.Hosting;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FileOptimizer.Processing;
+using FileOptimizer.Endpoints;
 
 namespace FileOptimizer.Hosting;
 
@@ -9,9 +9,7 @@ public static class ServiceRegistration
     /// <summary>Binds every options class and validates it at start: a wrong value stops the service before it listens.</summary>
     public static IServiceCollection AddFileOptimizerOptions(this IServiceCollection services)
     {
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EventsOptions>().BindConfiguration(EventsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
@@ -23,25 +21,4 @@ public static class ServiceRegistration
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-
-    /// <summary>The job pipeline: store, queue, intake, recovery at start, workers, retention sweeper.</summary>
-    public static IServiceCollection AddJobProcessing(this IServiceCollection services)
-    {
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<JobStore>();
-        services.AddSingleton<JobQueue>();
-        services.AddSingleton<JobIntake>();
-        services.AddSingleton<JobControl>();
-        services.AddSingleton<JobEvents>();
-        services.AddSingleton<JobStatistics>();
-        services.AddSingleton<ProcessingEstimator>();
-        // Order matters: recovery queues saved jobs before the workers start reading.
-        services.AddSingleton<JobRecovery>();
-        services.AddHostedService(sp => sp.GetRequiredService<JobRecovery>());
-        services.AddSingleton<JobWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<JobWorker>());
-        services.AddSingleton<RetentionSweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
-        return services;
-    }
 }

@@ -3,6 +3,8 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,6 @@
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FileOptimizer.Hosting.Health;

@@ -1,19 +1,20 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using FileOptimizer.Hosting;
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 using NetVips;
 
 namespace FileOptimizer.Bench;
 
 /// <summary>
 /// The floor: the service's own work on each file without HTTP, queue or job store: the upload's checks
-/// (JobIntake.Inspect), then ImageOptimizer.Run with the default settings, as a worker runs a job.
+/// (ImageInspection.Inspect), then ImageOptimizer.Run with the default settings, as a worker runs a job.
 /// </summary>
 public static class InProcessFloor
 {
     /// <summary>The service's default upload limits: a file it refuses is not optimized by the floor either.</summary>
-    private static readonly UploadOptions Limits = new();
+    private static readonly ImageLimits Limits = new();
 
     /// <summary>
     /// Optimizes the smallest file once untimed (first calls load codecs and compile code), then every file,
@@ -68,23 +69,15 @@ public static class InProcessFloor
         var original = Path.Combine(directory, JobStore.OriginalFile);
         // A link, not a copy: writing the upload to disk is the HTTP side's cost, not the floor's.
         File.CreateSymbolicLink(original, file.FullName);
-        if (JobIntake.Inspect(original, Limits, out var probe) is { } rejection)
+        var inspected = ImageInspection.Inspect(original, Limits);
+        if (inspected.Probe is not { } probe)
         {
-            return $"refused as the service refuses it: {rejection.Status} {rejection.Reason}";
+            return $"refused as the service refuses it: {inspected.Refusal?.Reason ?? "unsupported-type"}";
         }
 
-        var job = new JobRecord
-        {
-            Id = id,
-            FileName = file.Name,
-            InputFormat = probe!.Format,
-            Width = probe.Width,
-            Height = probe.Height,
-            Frames = probe.Frames,
-            OriginalSize = file.Length,
-        };
+        var work = new MediaWork(original, directory, probe, file.Length, OptimizationSettings.Default, ExpectedSeconds: 1);
         var started = Stopwatch.GetTimestamp();
-        var result = ImageOptimizer.Run(directory, job, new Progress<int>(), cancellationToken);
+        var result = ImageOptimizer.Run(work, new Progress<int>(), cancellationToken);
         Interlocked.Add(ref workTicks, Stopwatch.GetElapsedTime(started).Ticks);
         return result.Size > 0 ? null : "empty result";
     }

@@ -28,6 +28,6 @@ public sealed class ConfigurationTests
         using var response = await api.Http.GetAsync("/api/health", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(Environment.ProcessorCount, app.Service<FileOptimizer.Processing.JobWorker>().Workers);
+        Assert.Equal(Environment.ProcessorCount, app.Service<FileOptimizer.Processing.Jobs.JobWorker>().Workers);
     }
 }

@@ -1,6 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
-using FileOptimizer.Processing;
+using FileOptimizer.Processing.Jobs;
 using FileOptimizer.Tests.Infrastructure;
 
 namespace FileOptimizer.Tests;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FileOptimizer.Hosting.Health;
-using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 using FileOptimizer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,0 +1,84 @@
+using FileOptimizer.Processing.Imaging;
+
+namespace FileOptimizer.Processing;
+
+/// <summary>
+/// The one seam between the job machinery and a media pipeline. A processor takes paths and settings and answers in
+/// its own terms; it never sees a job, a store or an HTTP status. Jobs pick the processor whose <see cref="CanProcess"/>
+/// accepts the probed format, so another pipeline (video, audio) is added beside the image one without touching them.
+/// </summary>
+public interface IMediaProcessor
+{
+    /// <summary>What this pipeline reads and writes on this machine, and the engine behind it.</summary>
+    MediaCapabilities Capabilities { get; }
+
+    bool CanProcess(ImageFormat format);
+
+    /// <summary>
+    /// What a file is, decided from its bytes, and its header against the limits before anything is decoded.
+    /// <see cref="ProbeResult.NotRecognised"/> when the file is not this pipeline's.
+    /// </summary>
+    ProbeResult Probe(string path);
+
+    /// <summary>
+    /// Writes the optimized file into <see cref="MediaWork.Directory"/> and returns what it wrote.
+    /// Throws <see cref="OperationCanceledException"/> once <paramref name="cancellationToken"/> stopped it, leaving no partial file,
+    /// and <see cref="ProcessingFailedException"/> for a failure a person should read about.
+    /// </summary>
+    OptimizationResult Optimize(MediaWork work, IProgress<int> progress, CancellationToken cancellationToken);
+
+    /// <summary>A small WebP picture of a file, made once per name and kept; returns its path.</summary>
+    string Preview(string directory, string sourceFile, ImageFormat format, string name, int size);
+
+    /// <summary>Which metadata a file carries: exif, xmp, iptc, icc.</summary>
+    IReadOnlyList<string> Metadata(string path);
+
+    /// <summary>The workers have been idle a moment: give back the memory the pipeline holds.</summary>
+    void ReleaseMemory();
+}
+
+/// <summary>A file's facts as its header gives them.</summary>
+public sealed record MediaProbe(ImageFormat Format, int Width, int Height, int Frames);
+
+/// <summary>A probe's answer: the facts, or why the file cannot become a job.</summary>
+public sealed record ProbeResult(MediaProbe? Probe, Refusal? Refusal)
+{
+    public static ProbeResult NotRecognised { get; } = new(null, null);
+
+    public static ProbeResult Accepted(MediaProbe probe) => new(probe, null);
+
+    public static ProbeResult Refused(Refusal refusal) => new(null, refusal);
+}
+
+/// <summary>One run's input: the original, where the result goes, what the probe found, the client's settings.</summary>
+public sealed record MediaWork(
+    string OriginalPath,
+    string Directory,
+    MediaProbe Input,
+    long OriginalSize,
+    OptimizationSettings Settings,
+    double ExpectedSeconds);
+
+/// <summary>What the pipeline reads and writes, and its engine's name and version.</summary>
+public sealed record MediaCapabilities(IReadOnlyList<ImageFormat> Inputs, IReadOnlyList<ImageFormat> Outputs, string Engine, string Version);
+
+public enum JobOutcome
+{
+    /// <summary>The re-encoded file is the result.</summary>
+    Optimized,
+
+    /// <summary>The re-encoded file was not smaller; the original is the result.</summary>
+    KeptOriginal,
+}
+
+/// <summary>What one run produced: a file in the job's folder, always named by us.</summary>
+public sealed record OptimizationResult(ImageFormat Format, int Width, int Height, long Size, JobOutcome Outcome, string ResultFile);
+
+/// <summary>A run that failed for a reason a person can act on: a stable code, a sentence, and whether another try may pass.</summary>
+public sealed class ProcessingFailedException(string code, string message, bool retryable = false, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public string Code { get; } = code;
+
+    public bool Retryable { get; } = retryable;
+}

@@ -1,0 +1,46 @@
+namespace FileOptimizer.Processing.Imaging;
+
+/// <summary>Web-tuned encoder defaults, in one place, read by every processor and by the settings endpoints.</summary>
+public static class EncoderPresets
+{
+    /// <summary>Quality when the client gives none, per output format.</summary>
+    public static int DefaultQuality(ImageFormat output) => output switch
+    {
+        // mozjpeg at 80 with trellis quantisation is visually lossless for photos at roughly half the bytes of q=95.
+        ImageFormat.Jpeg => 80,
+        // libwebp's lossy default; with smart subsampling it matches JPEG 80 visually at ~30 % fewer bytes.
+        ImageFormat.Webp => 80,
+        // AVIF's scale is steeper: 60 in aom matches JPEG ~85 visually.
+        ImageFormat.Avif => 60,
+        // For PNG and GIF quality drives palette quantisation; 90 keeps gradients free of visible banding.
+        ImageFormat.Png or ImageFormat.Gif => 90,
+        _ => 80,
+    };
+
+    /// <summary>Encoder effort when the client gives none, on our 0-10 scale.</summary>
+    public const int DefaultEffort = 6;
+
+    /// <summary>
+    /// Effort when the client gives none, per output format. AVIF gets libvips's own default (aom speed 4 of 9):
+    /// one step more doubles the time of a 12-megapixel photo (20 s on a 2-core machine) for about 2 % fewer bytes.
+    /// </summary>
+    public static int DefaultEffortFor(ImageFormat output) => output == ImageFormat.Avif ? 4 : DefaultEffort;
+
+    /// <summary>Maps our 0-10 effort onto each encoder's own range.</summary>
+    public static int Effort(ImageFormat output, int effort) => output switch
+    {
+        ImageFormat.Webp => (int)Math.Round(effort * 6 / 10.0),   // libwebp method 0-6
+        ImageFormat.Avif => (int)Math.Round(effort * 9 / 10.0),   // aom speed inverted, 0-9
+        ImageFormat.Png or ImageFormat.Gif => Math.Clamp(effort, 1, 10), // libimagequant / cgif 1-10
+        _ => effort,
+    };
+
+    /// <summary>zlib level for PNG: always the maximum; the files are written once and served many times.</summary>
+    public const int PngCompression = 9;
+
+    /// <summary>Largest colour profile kept: real ones are a few KB, the largest printer profiles about 1 MB.</summary>
+    public const int MaxProfileBytes = 1024 * 1024;
+
+    /// <summary>JPEG output has no alpha: transparent areas become this (white, what most pages sit on).</summary>
+    public static readonly double[] JpegBackground = [255, 255, 255];
+}

@@ -1,0 +1,16 @@
+namespace FileOptimizer.Processing.Imaging;
+
+public static class ImagingSetup
+{
+    /// <summary>
+    /// The image pipeline behind the media seam, with libvips configured at start. Registered before the job machinery,
+    /// so libvips is ready before recovery queues saved jobs.
+    /// </summary>
+    public static IServiceCollection AddImaging(this IServiceCollection services, Func<IServiceProvider, string> temporaryFolder)
+    {
+        services.AddOptions<ImageLimits>().BindConfiguration(ImageLimits.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService(sp => new LibvipsStartup(temporaryFolder(sp)));
+        services.AddSingleton<IMediaProcessor, ImageProcessor>();
+        return services;
+    }
+}

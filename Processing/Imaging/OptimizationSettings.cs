@@ -1,0 +1,38 @@
+namespace FileOptimizer.Processing.Imaging;
+
+/// <summary>What the client asked for, normalised. Absent values mean "the preset for the output format".</summary>
+public sealed record OptimizationSettings
+{
+    /// <summary>1-100; null: <see cref="EncoderPresets.DefaultQuality"/> for the output format.</summary>
+    public int? Quality { get; init; }
+
+    /// <summary>Fit inside this width; never enlarges.</summary>
+    public int? MaxWidth { get; init; }
+
+    /// <summary>Fit inside this height; never enlarges.</summary>
+    public int? MaxHeight { get; init; }
+
+    /// <summary>"original" or an output format name.</summary>
+    public string Format { get; init; } = "original";
+
+    /// <summary>Lossless encoding (png, webp, avif).</summary>
+    public bool Lossless { get; init; }
+
+    /// <summary>Drop EXIF, XMP and IPTC (GPS included); the colour profile stays.</summary>
+    public bool StripMetadata { get; init; } = true;
+
+    /// <summary>Progressive JPEG (interlaced PNG/GIF are larger, so this applies to JPEG only).</summary>
+    public bool Progressive { get; init; } = true;
+
+    /// <summary>0-10; null: <see cref="EncoderPresets.DefaultEffort"/>.</summary>
+    public int? Effort { get; init; }
+
+    public static OptimizationSettings Default { get; } = new();
+
+    public ImageFormat OutputFor(ImageFormat input) =>
+        ImageFormats.TryParseOutput(Format, out var format) && format is { } chosen ? chosen : input.OriginalOutput();
+
+    public int QualityFor(ImageFormat output) => Quality ?? EncoderPresets.DefaultQuality(output);
+
+    public int EffortFor(ImageFormat output) => EncoderPresets.Effort(output, Effort ?? EncoderPresets.DefaultEffortFor(output));
+}

@@ -1,0 +1,161 @@
+using System.Text.Json;
+
+namespace FileOptimizer.Processing.Imaging;
+
+/// <summary>Reads settings from client JSON, naming every wrong field the way a ValidationProblem wants.</summary>
+public static class SettingsParser
+{
+    /// <summary>Largest accepted settings text; real settings are a few hundred bytes.</summary>
+    public const int MaxJsonLength = 16 * 1024;
+
+    /// <summary>Largest dimension a client may ask for: libvips's own coordinate limit is far higher, no encoder we offer goes past 65535.</summary>
+    public const int MaxDimension = 65535;
+
+    private static readonly string[] Known = ["quality", "maxWidth", "maxHeight", "format", "lossless", "stripMetadata", "progressive", "effort"];
+
+    public static bool TryParse(string? json, out OptimizationSettings settings, out Dictionary<string, string[]> errors)
+    {
+        settings = OptimizationSettings.Default;
+        errors = [];
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return true;
+        }
+
+        if (json.Length > MaxJsonLength)
+        {
+            errors["settings"] = [$"Settings must be at most {MaxJsonLength / 1024} KB of JSON."];
+            return false;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+            return TryParse(document.RootElement, out settings, out errors);
+        }
+        catch (JsonException)
+        {
+            errors["settings"] = ["Settings must be a JSON object, for example {\"quality\":85,\"format\":\"webp\"}."];
+            return false;
+        }
+    }
+
+    public static bool TryParse(JsonElement root, out OptimizationSettings settings, out Dictionary<string, string[]> errors)
+    {
+        settings = OptimizationSettings.Default;
+        errors = [];
+        if (root.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        {
+            return true;
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors["settings"] = ["Settings must be a JSON object, for example {\"quality\":85,\"format\":\"webp\"}."];
+            return false;
+        }
+
+        var result = OptimizationSettings.Default;
+        var problems = new Dictionary<string, string[]>();
+        foreach (var property in root.EnumerateObject())
+        {
+            var name = Array.Find(Known, k => string.Equals(k, property.Name, StringComparison.OrdinalIgnoreCase));
+            var value = property.Value;
+            if (name is null)
+            {
+                problems[Truncate(property.Name)] = [$"Unknown setting. Known settings are {string.Join(", ", Known)}."];
+                continue;
+            }
+
+            if (value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            string? error = null;
+            switch (name)
+            {
+                case "quality":
+                    error = ReadInt(value, 1, 100, out var quality);
+                    result = result with { Quality = quality };
+                    break;
+                case "maxWidth":
+                    error = ReadInt(value, 1, MaxDimension, out var width);
+                    result = result with { MaxWidth = width };
+                    break;
+                case "maxHeight":
+                    error = ReadInt(value, 1, MaxDimension, out var height);
+                    result = result with { MaxHeight = height };
+                    break;
+                case "effort":
+                    error = ReadInt(value, 0, 10, out var effort);
+                    result = result with { Effort = effort };
+                    break;
+                case "format":
+                    if (value.ValueKind == JsonValueKind.String && ImageFormats.TryParseOutput(value.GetString(), out var format))
+                    {
+                        result = result with { Format = format?.Name() ?? "original" };
+                    }
+                    else
+                    {
+                        error = "Must be one of original, jpeg, png, webp, avif, gif.";
+                    }
+
+                    break;
+                case "lossless":
+                    error = ReadBool(value, out var lossless);
+                    result = result with { Lossless = lossless };
+                    break;
+                case "stripMetadata":
+                    error = ReadBool(value, out var strip);
+                    result = result with { StripMetadata = strip };
+                    break;
+                case "progressive":
+                    error = ReadBool(value, out var progressive);
+                    result = result with { Progressive = progressive };
+                    break;
+            }
+
+            if (error is not null)
+            {
+                problems[name] = [error];
+            }
+        }
+
+        if (result.Lossless && !problems.ContainsKey("format") && ImageFormats.TryParseOutput(result.Format, out var output)
+            && output is { } explicitOutput && !explicitOutput.SupportsLossless())
+        {
+            problems["lossless"] = [$"Lossless applies to png, webp and avif, not {explicitOutput.Name()}."];
+        }
+
+        if (problems.Count > 0)
+        {
+            errors = problems;
+            return false;
+        }
+
+        settings = result;
+        return true;
+    }
+
+    private static string? ReadInt(JsonElement value, int min, int max, out int? result)
+    {
+        result = null;
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= min && number <= max)
+        {
+            result = number;
+            return null;
+        }
+
+        return $"Must be a whole number from {min} to {max}.";
+    }
+
+    private static string? ReadBool(JsonElement value, out bool result)
+    {
+        result = value.ValueKind == JsonValueKind.True;
+        return value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : "Must be true or false.";
+    }
+
+    // A hostile client can send a megabyte-long property name; the error key echoes at most this much of it.
+    private static string Truncate(string name) => name.Length <= 64 ? name : name[..64] + "…";
+}
