@@ -4,6 +4,13 @@ using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Endpoints;
 
+/// <summary>
+/// The answer to an upload. It names some facts differently from <see cref="JobStatusResponse"/> on purpose: the API plan
+/// fixes <c>jobId</c> and <c>estimatedTime</c> for the upload and <c>id</c> and <c>eta</c> for the status, and the upload
+/// describes the file received (<c>format</c>, <c>size</c>) where the status sets input against output
+/// (<c>inputFormat</c>/<c>outputFormat</c>, <c>originalSize</c>/<c>optimizedSize</c>). Renaming either would break the
+/// scripts written against the plan; both views are built by <see cref="JobViews"/>.
+/// </summary>
 public sealed record UploadResponse(
     string JobId,
     JobStatus Status,
@@ -26,6 +33,7 @@ public sealed record UploadResponse(
         job.Settings, estimatedSeconds, Links.Status(job.Id), Links.Events(job.Id), Links.Download(job.Id));
 }
 
+/// <summary>A job's state as the status, list, control and event answers show it.</summary>
 public sealed record JobStatusResponse(
     string Id,
     JobStatus Status,

@@ -7,8 +7,15 @@ public sealed class MediaProcessors(IEnumerable<IMediaProcessor> processors)
 {
     private readonly IReadOnlyList<IMediaProcessor> _all = processors.ToList();
 
-    /// <summary>Formats this build of libvips (and any other pipeline) reads, in a sentence for error messages.</summary>
-    public string SupportedNames => string.Join(", ", _all.SelectMany(p => p.Capabilities.Inputs).Distinct().Select(f => f.Name().ToUpperInvariant()));
+    /// <summary>The formats the pipelines read on this machine, for a sentence.</summary>
+    public string SupportedNames
+    {
+        get
+        {
+            var names = _all.SelectMany(p => p.Capabilities.Inputs).Distinct().Select(f => f.DisplayName()).ToList();
+            return names.Count > 1 ? $"{string.Join(", ", names[..^1])} and {names[^1]}" : string.Concat(names);
+        }
+    }
 
     public IReadOnlyList<IMediaProcessor> All => _all;
 

@@ -20,6 +20,9 @@ public static class ImageFormats
 
     public static string Name(this ImageFormat format) => format.ToString().ToLowerInvariant();
 
+    /// <summary>The name people know the format by, for sentences.</summary>
+    public static string DisplayName(this ImageFormat format) => format == ImageFormat.Webp ? "WebP" : format.ToString().ToUpperInvariant();
+
     public static string Extension(this ImageFormat format) => format switch
     {
         ImageFormat.Jpeg => ".jpg",
