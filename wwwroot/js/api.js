@@ -20,6 +20,7 @@ export class ApiError extends Error {
   /** status 0: no answer. problem: the ProblemDetails answered, if any. retryAfter: seconds the server asked to wait. */
   constructor(status, problem = null, retryAfter = null) {
     super(describe(status, problem, retryAfter));
+    this.name = 'ApiError';
     this.status = status;
     this.problem = problem;
     this.retryAfter = retryAfter;
@@ -34,7 +35,7 @@ export class ApiError extends Error {
     this.permanent = PERMANENT.has(status);
     /** Messages per settings field, when the server refused the settings. */
     this.fieldErrors = status === 400 ? problem?.errors ?? null : null;
-    /** A 429 or 503: nothing should be sent for retryAfter seconds; busyReason says why, as a sentence. */
+    /** A 429 or 503: send nothing for a while (retryAfter seconds, when the server said); busyReason says why. */
     this.busy = status === 429 || status === 503;
     this.busyReason = !this.busy ? null
       : status === 503 ? 'The server is busy (its queue is full).'
