@@ -42,6 +42,16 @@ export function seconds(value) {
   return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
 }
 
+/** Time left, as said aloud: "less than a second", "about 5 seconds", "about a minute", "about 2 minutes". */
+export function eta(value) {
+  if (value == null || !Number.isFinite(value)) return '';
+  if (value < 1) return 'less than a second';
+  const about = (amount, unit) => (amount === 1 ? `about a${unit === 'hour' ? 'n' : ''} ${unit}` : `about ${amount} ${unit}s`);
+  if (Math.round(value) < 60) return about(Math.round(value), 'second');
+  if (Math.round(value / 60) < 60) return about(Math.round(value / 60), 'minute');
+  return about(Math.round(value / 3600), 'hour');
+}
+
 export function duration(milliseconds) {
   if (milliseconds == null || !Number.isFinite(milliseconds)) return '';
   return milliseconds < 1000 ? `${Math.max(1, Math.round(milliseconds))} ms` : `${(milliseconds / 1000).toFixed(1)} s`;

@@ -1,7 +1,7 @@
 // The settings panel: defaults from the server, choices remembered in localStorage, invalid values explained by
-// POST /api/process/validate-settings (with the browser's own checks first, and alone when that endpoint is missing).
+// POST /api/process/validate-settings (after the browser's own checks).
 
-import { api, ApiError } from './api.js';
+import { ApiError, validateSettings } from './api.js';
 import { formatName } from './format.js';
 
 const STORAGE = 'fileoptimizer.settings';
@@ -10,7 +10,7 @@ const FIELDS = ['format', 'quality', 'maxWidth', 'maxHeight', 'stripMetadata'];
 
 const $ = id => document.getElementById(id);
 
-export class SettingsPanel {
+class SettingsPanel {
   constructor() {
     this.form = $('settings-form');
     this.format = $('format');
@@ -25,7 +25,6 @@ export class SettingsPanel {
     this.serverErrors = {};
     this.validateTimer = 0;
     this.validation = null;
-    this.serverValidates = true;
     /** The quality the server picks per output format when none is given (GET /api/upload/info). */
     this.defaultQuality = {};
 
@@ -50,12 +49,10 @@ export class SettingsPanel {
     });
   }
 
-  /** Takes the server's defaults, then the choices this browser remembered. */
-  load(serverDefaults, defaultQuality) {
-    if (defaultQuality && typeof defaultQuality === 'object') this.defaultQuality = defaultQuality;
-    if (serverDefaults && typeof serverDefaults === 'object') {
-      this.defaults = { ...FALLBACK_DEFAULTS, ...pick(serverDefaults) };
-    }
+  /** Takes the server's defaults (none: the built-in ones, until it answers), then the choices this browser remembered. */
+  load(serverDefaults = null, defaultQuality = null) {
+    if (defaultQuality) this.defaultQuality = defaultQuality;
+    if (serverDefaults) this.defaults = { ...FALLBACK_DEFAULTS, ...pick(serverDefaults) };
     let saved = null;
     try { saved = JSON.parse(localStorage.getItem(STORAGE) ?? 'null'); } catch { saved = null; }
     this.apply({ ...this.defaults, ...(saved && typeof saved === 'object' ? pick(saved) : {}) });
@@ -149,7 +146,7 @@ export class SettingsPanel {
     clearTimeout(this.validateTimer);
     const local = this.errors();
     for (const key of Object.keys(this.serverErrors)) delete local[key];
-    if (Object.keys(local).length || !this.serverValidates) {
+    if (Object.keys(local).length) {
       this.refresh();
       return this.isValid();
     }
@@ -158,14 +155,12 @@ export class SettingsPanel {
     if (this.validation?.request === request) return this.validation.promise;
     const promise = (async () => {
       try {
-        await api.post('/api/process/validate-settings', { json: settings });
+        await validateSettings(settings);
         if (this.validation?.request === request) this.serverErrors = {};
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
-        if (error.status === 400 && error.problem?.errors) {
-          if (this.validation?.request === request) this.serverErrors = error.problem.errors;
-        } else if (error.status === 404 || error.status === 405) {
-          this.serverValidates = false; // an older server: the browser's own checks are all there is
+        if (error.fieldErrors) {
+          if (this.validation?.request === request) this.serverErrors = error.fieldErrors;
         } else if (this.validation?.request === request) {
           this.validation = null; // no answer, or no key yet: ask again next time
         }
@@ -187,3 +182,6 @@ function pick(values) {
 function label(field) {
   return { format: 'Output format', quality: 'Quality', maxWidth: 'Maximum width', maxHeight: 'Maximum height', stripMetadata: 'Metadata' }[field] ?? field;
 }
+
+/** The page's one settings panel. */
+export const settings = new SettingsPanel();

@@ -336,6 +336,25 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
     }
 
     [Fact]
+    public async Task Time_left_reads_the_way_a_person_says_it()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+
+        // The page's own module, as the cards use it ("Optimizing · about 5 seconds left", "In the queue · less than a second").
+        var phrases = await session.Page.EvaluateAsync<string[]>("""
+            async () => {
+              const { eta } = await import('/js/format.js');
+              return [0.4, 1, 5, 59.6, 90, 7200].map(eta);
+            }
+            """);
+
+        Assert.Equal(["less than a second", "about a second", "about 5 seconds", "about a minute", "about 2 minutes", "about 2 hours"], phrases);
+        session.AssertQuietConsole();
+    }
+
+    [Fact]
     public async Task Comparison_slider_shows_both_previews_and_moves_with_the_keyboard()
     {
         var browser = chromium.Require();

@@ -1,0 +1,178 @@
+// A file's card: made from the page's <template>, then drawn again from its item whenever anything changes.
+
+import { state } from './state.js';
+import { bytes, percent, formatName, dimensions, eta, duration } from './format.js';
+import { showThumb, toggleCompare, setSplit, track } from './previews.js';
+import { retry, remove } from './card-actions.js';
+import { downloadWithKey } from './downloads.js';
+
+const BROWSER_IMAGES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/svg+xml', 'image/bmp']);
+const template = document.getElementById('card-template');
+
+/** The list of cards, newest first. */
+export const cardList = document.getElementById('cards');
+
+/** An item for a file to upload, or for a job already on the server (from the history); its card is made, not placed. */
+export function createItem({ file = null, job = null }) {
+  const item = {
+    key: state.nextKey++,
+    file,
+    job,
+    name: job?.fileName ?? file?.name ?? 'image',
+    phase: job ? 'server' : 'pending',
+    /** Percent of the file sent. */
+    upload: 0,
+    /** Why it was not optimized (phase 'error'): an ApiError, or an Error of the page's own. */
+    error: null,
+    /** A passing remark under the card, such as a failed download. */
+    notice: null,
+    autoRetries: 0,
+    /** Sent by itself: the batch it was in was too large as a whole. */
+    single: false,
+    removed: false,
+    /** blob: URLs to revoke when the card goes. */
+    urls: [],
+    localUrl: null,
+    thumbShown: false,
+    compareLoaded: false,
+    /** When the page last heard of its job. */
+    seen: Date.now(),
+  };
+  if (file && BROWSER_IMAGES.has(file.type)) item.localUrl = track(item, URL.createObjectURL(file));
+  buildCard(item);
+  return item;
+}
+
+function buildCard(item) {
+  const li = template.content.firstElementChild.cloneNode(true);
+  const find = selector => li.querySelector(selector);
+  const id = `file-${item.key}`;
+  item.ui = {
+    li,
+    thumb: find('.thumb img'),
+    thumbLabel: find('.thumb-label'),
+    name: find('.name'),
+    badge: find('.badge'),
+    meta: find('.meta'),
+    progress: find('.progress'),
+    bar: find('.progress-bar'),
+    progressText: find('.progress-text'),
+    state: find('.state'),
+    result: find('.result'),
+    outcome: find('.outcome'),
+    error: find('.error'),
+    compareToggle: find('.compare-toggle'),
+    download: find('.download'),
+    retry: find('.retry'),
+    remove: find('.remove'),
+    compare: find('.compare'),
+    before: find('.compare-before'),
+    after: find('.compare-after'),
+    divider: find('.compare-divider'),
+    range: find('.compare-range'),
+    view: find('.compare-view'),
+  };
+  li.dataset.key = item.key;
+  item.ui.name.id = `${id}-name`;
+  item.ui.progress.setAttribute('aria-labelledby', `${id}-name`);
+  item.ui.compare.id = `${id}-compare`;
+  item.ui.compareToggle.setAttribute('aria-controls', `${id}-compare`);
+  item.ui.compareToggle.addEventListener('click', () => toggleCompare(item));
+  item.ui.retry.addEventListener('click', () => retry(item));
+  item.ui.remove.addEventListener('click', () => remove(item));
+  item.ui.download.addEventListener('click', event => downloadWithKey(item, event));
+  item.ui.range.addEventListener('input', () => setSplit(item, Number(item.ui.range.value)));
+  setSplit(item, 50);
+}
+
+export function render(item) {
+  const { ui: card, job } = item;
+  const phase = item.phase === 'server' ? job.status : item.phase;
+  const pauseNote = state.pause.note;
+  card.li.dataset.state = phase;
+  card.name.textContent = item.name;
+  card.name.title = item.name;
+  card.remove.setAttribute('aria-label', `Remove ${item.name}`);
+  card.retry.setAttribute('aria-label', `Retry ${item.name}`);
+  card.download.setAttribute('aria-label', `Download ${item.name}`);
+  card.compareToggle.setAttribute('aria-label', `${card.compare.hidden ? 'Compare' : 'Hide comparison of'} ${item.name}`);
+
+  const meta = [bytes(job?.originalSize ?? item.file?.size)];
+  if (job?.inputFormat) meta.push(formatName(job.inputFormat));
+  if (job?.width) meta.push(dimensions(job.width, job.height));
+  if (job?.frames > 1) meta.push(`${job.frames} frames`);
+  card.meta.textContent = meta.filter(Boolean).join(' · ');
+
+  let progress = 0;
+  let text = '';
+  switch (phase) {
+    case 'pending': text = pauseNote ? 'Waiting' : 'Waiting to upload'; break;
+    case 'uploading': progress = item.upload; text = 'Uploading'; break;
+    case 'error': text = item.error?.gone ? 'Gone' : 'Not optimized'; break;
+    case 'waiting': text = 'Waiting to start'; break;
+    case 'queued': text = job.eta ? `In the queue · ${eta(job.eta)}` : 'In the queue'; break;
+    case 'processing':
+      progress = job.progress ?? 0;
+      text = job.eta ? `Optimizing · ${eta(job.eta)} left` : 'Optimizing';
+      break;
+    case 'paused': progress = job.progress ?? 0; text = 'Paused'; break;
+    case 'completed': progress = 100; text = job.processingTime != null ? `Done in ${duration(job.processingTime)}` : 'Done'; break;
+    case 'failed': text = 'Failed'; break;
+    case 'cancelled': text = 'Cancelled'; break;
+    default: text = phase;
+  }
+  progress = Math.max(0, Math.min(100, Math.round(progress)));
+  card.bar.style.width = `${progress}%`;
+  card.progress.setAttribute('aria-valuenow', String(progress));
+  card.progress.setAttribute('aria-valuetext', `${text}, ${progress} %`);
+  card.progressText.textContent = `${progress} %`;
+  card.state.textContent = text;
+
+  const completed = phase === 'completed';
+  card.result.hidden = !completed;
+  card.outcome.hidden = !completed;
+  card.badge.hidden = !completed;
+  if (completed) {
+    card.result.replaceChildren(
+      strong(bytes(job.optimizedSize)),
+      ` · ${formatName(job.outputFormat)}`,
+      job.outputWidth ? ` · ${dimensions(job.outputWidth, job.outputHeight)}` : '',
+    );
+    card.outcome.textContent = job.cached ? `${outcomeText(job)} Reused an earlier result.` : outcomeText(job);
+    const kept = job.outcome === 'kept-original';
+    card.badge.textContent = kept ? 'Kept' : `−${percent(job.ratio ?? 0)}`;
+    card.badge.title = kept ? 'Already optimal: the original was kept' : `${percent(job.ratio ?? 0)} smaller`;
+    card.badge.dataset.kind = kept ? 'kept' : 'saved';
+    card.download.href = job.downloadUrl;
+  }
+
+  let error = item.notice;
+  if (phase === 'pending' && pauseNote) error = pauseNote;
+  if (phase === 'error') error = item.error.message;
+  else if (phase === 'failed') error = job.error?.message || 'Processing failed.';
+  else if (phase === 'cancelled') error = 'The job was cancelled.';
+  card.error.textContent = error ?? '';
+  card.error.hidden = !error;
+  card.error.classList.toggle('note', phase === 'pending');
+
+  card.download.hidden = !completed;
+  card.compareToggle.hidden = !completed;
+  if (!completed && !card.compare.hidden) toggleCompare(item);
+  card.retry.hidden = !(phase === 'failed' || phase === 'cancelled' || (phase === 'error' && item.file && !item.error.permanent));
+
+  if (!item.thumbShown) showThumb(item);
+}
+
+export function strong(text) {
+  const element = document.createElement('strong');
+  element.textContent = text;
+  return element;
+}
+
+/** What optimizing did, for the card or (spoken) for the announcement. */
+export function outcomeText(job, spoken = false) {
+  if (job.outcome === 'kept-original') return spoken ? 'already optimal, the original was kept.' : 'Already optimal: kept the original.';
+  const saved = (job.originalSize ?? 0) - (job.optimizedSize ?? 0);
+  if (saved <= 0) return spoken ? 'optimized.' : 'Optimized.';
+  return spoken ? `${percent(job.ratio ?? 0)} smaller, ${bytes(saved)} saved.` : `Optimized: ${percent(job.ratio ?? 0)} smaller, ${bytes(saved)} saved.`;
+}
