@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using FileOptimizer.Processing;
 using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Processing.Jobs;
 

@@ -154,7 +154,7 @@ public static class DownloadEndpoints
 public sealed record ResultInfo(
     string JobId,
     string FileName,
-    ImageFormat Format,
+    MediaFormat Format,
     string ContentType,
     int Width,
     int Height,

@@ -122,7 +122,7 @@ public static class ProcessEndpoints
             return TypedResults.Ok(FormatDefaults.For(null));
         }
 
-        return ImageFormats.TryParseOutput(type, out var format) && format is { } output
+        return MediaFormats.TryParseOutput(type, out var format) && format is { } output
             ? TypedResults.Ok(FormatDefaults.For(output))
             : TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,
@@ -139,8 +139,8 @@ public static class ProcessEndpoints
         long? size, int? width, int? height, string? format, string? settings, ProcessingEstimator estimator)
     {
         var errors = new Dictionary<string, string[]>();
-        var input = ImageFormat.Jpeg;
-        if (format is not null && !ImageFormats.TryParseInput(format, out input))
+        var input = MediaFormat.Jpeg;
+        if (format is not null && !MediaFormats.TryParseInput(format, out input))
         {
             errors["format"] = ["Must be an input format: jpeg, png, webp, gif, tiff, heif, avif or svg."];
         }
@@ -234,18 +234,18 @@ public sealed record QueuedJob(int Position, string Id, string FileName, JobPrio
 
 public sealed record QueueResponse(int Waiting, int Active, int Paused, int Failed, int Held, int Capacity, int Workers, IReadOnlyList<QueuedJob> Jobs);
 
-public sealed record EstimateResponse(double Seconds, ImageFormat OutputFormat, double MegapixelsPerSecond);
+public sealed record EstimateResponse(double Seconds, MediaFormat OutputFormat, double MegapixelsPerSecond);
 
 /// <summary>What "settings/{type}" answers: the defaults a job gets, and what applies to the format.</summary>
 public sealed record FormatDefaults(string Format, int? Quality, int Effort, bool Lossless, bool LosslessSupported, bool StripMetadata, bool Progressive, bool Animation)
 {
-    public static FormatDefaults For(ImageFormat? output) => new(
+    public static FormatDefaults For(MediaFormat? output) => new(
         output?.Name() ?? "original",
         output is { } format ? EncoderPresets.DefaultQuality(format) : null,
         output is { } effortFormat ? EncoderPresets.DefaultEffortFor(effortFormat) : EncoderPresets.DefaultEffort,
         Lossless: false,
         LosslessSupported: output?.SupportsLossless() ?? true,
         StripMetadata: true,
-        Progressive: output is null or ImageFormat.Jpeg,
+        Progressive: output is null or MediaFormat.Jpeg,
         Animation: output?.SupportsAnimation() ?? true);
 }

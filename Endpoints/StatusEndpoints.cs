@@ -57,10 +57,10 @@ public static class StatusEndpoints
             }
         }
 
-        ImageFormat? format = null;
+        MediaFormat? format = null;
         if (!string.IsNullOrEmpty(type) && !type.Equals("image", StringComparison.OrdinalIgnoreCase))
         {
-            if (ImageFormats.TryParseInput(type, out var parsed))
+            if (MediaFormats.TryParseInput(type, out var parsed))
             {
                 format = parsed;
             }

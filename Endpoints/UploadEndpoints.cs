@@ -132,7 +132,7 @@ public static class UploadEndpoints
                 engines.SelectMany(e => e.Inputs).Distinct().Select(f => f.Name()).ToList(),
                 ["original", .. engines.SelectMany(e => e.Outputs).Distinct().Select(f => f.Name())]),
             OptimizationSettings.Default,
-            ImageFormats.Outputs.ToDictionary(f => f.Name(), EncoderPresets.DefaultQuality),
+            MediaFormats.Outputs.ToDictionary(f => f.Name(), EncoderPresets.DefaultQuality),
             engines.First(e => e.Engine == "libvips").Version));
     }
 
@@ -217,13 +217,13 @@ public static class UploadEndpoints
     }
 
     /// <summary>A declared type or extension that disagrees with the bytes is processed by what the bytes are, and logged.</summary>
-    private static void LogDisagreement(HttpContext context, ILogger logger, StagedUpload file, ImageFormat? detected)
+    private static void LogDisagreement(HttpContext context, ILogger logger, StagedUpload file, MediaFormat? detected)
     {
         var extension = Path.GetExtension(file.FileName).TrimStart('.').ToLowerInvariant();
         var declared = file.DeclaredType?.ToLowerInvariant() ?? "";
         var detectedName = detected?.Name() ?? "not-an-image";
-        bool Agrees(string name) => detected is { } format && (name == format.Name() || (format == ImageFormat.Jpeg && name is "jpg" or "jpe") || (format == ImageFormat.Tiff && name == "tif")
-            || (format == ImageFormat.Svg && name is "svg+xml" or "svgz") || (format is ImageFormat.Heif or ImageFormat.Avif && name is "heic" or "heif" or "avif"));
+        bool Agrees(string name) => detected is { } format && (name == format.Name() || (format == MediaFormat.Jpeg && name is "jpg" or "jpe") || (format == MediaFormat.Tiff && name == "tif")
+            || (format == MediaFormat.Svg && name is "svg+xml" or "svgz") || (format is MediaFormat.Heif or MediaFormat.Avif && name is "heic" or "heif" or "avif"));
         var declaredName = declared.StartsWith("image/", StringComparison.Ordinal) ? declared["image/".Length..] : declared;
         if ((extension.Length > 0 && !Agrees(extension)) || (declaredName.Length > 0 && declaredName != "octet-stream" && declared != "application/octet-stream" && !Agrees(declaredName)))
         {

@@ -12,7 +12,7 @@ public interface IMediaProcessor
     /// <summary>What this pipeline reads and writes on this machine, and the engine behind it.</summary>
     MediaCapabilities Capabilities { get; }
 
-    bool CanProcess(ImageFormat format);
+    bool CanProcess(MediaFormat format);
 
     /// <summary>
     /// What a file is, decided from its bytes, and its header against the limits before anything is decoded.
@@ -28,7 +28,7 @@ public interface IMediaProcessor
     OptimizationResult Optimize(MediaWork work, IProgress<int> progress, CancellationToken cancellationToken);
 
     /// <summary>A small WebP picture of a file, made once per name and kept; returns its path.</summary>
-    string Preview(string directory, string sourceFile, ImageFormat format, string name, int size);
+    string Preview(string directory, string sourceFile, MediaFormat format, string name, int size);
 
     /// <summary>Which metadata a file carries: exif, xmp, iptc, icc.</summary>
     IReadOnlyList<string> Metadata(string path);
@@ -38,7 +38,7 @@ public interface IMediaProcessor
 }
 
 /// <summary>A file's facts as its header gives them.</summary>
-public sealed record MediaProbe(ImageFormat Format, int Width, int Height, int Frames);
+public sealed record MediaProbe(MediaFormat Format, int Width, int Height, int Frames);
 
 /// <summary>A probe's answer: the facts, or why the file cannot become a job.</summary>
 public sealed record ProbeResult(MediaProbe? Probe, Refusal? Refusal)
@@ -60,7 +60,7 @@ public sealed record MediaWork(
     double ExpectedSeconds);
 
 /// <summary>What the pipeline reads and writes, and its engine's name and version.</summary>
-public sealed record MediaCapabilities(IReadOnlyList<ImageFormat> Inputs, IReadOnlyList<ImageFormat> Outputs, string Engine, string Version);
+public sealed record MediaCapabilities(IReadOnlyList<MediaFormat> Inputs, IReadOnlyList<MediaFormat> Outputs, string Engine, string Version);
 
 public enum JobOutcome
 {
@@ -72,7 +72,7 @@ public enum JobOutcome
 }
 
 /// <summary>What one run produced: a file in the job's folder, always named by us.</summary>
-public sealed record OptimizationResult(ImageFormat Format, int Width, int Height, long Size, JobOutcome Outcome, string ResultFile);
+public sealed record OptimizationResult(MediaFormat Format, int Width, int Height, long Size, JobOutcome Outcome, string ResultFile);
 
 /// <summary>A run that failed for a reason a person can act on: a stable code, a sentence, and whether another try may pass.</summary>
 public sealed class ProcessingFailedException(string code, string message, bool retryable = false, Exception? inner = null)

@@ -38,6 +38,6 @@ public sealed class MediaProcessors(IEnumerable<IMediaProcessor> processors)
             "unsupported-type"));
     }
 
-    public IMediaProcessor For(ImageFormat format) =>
+    public IMediaProcessor For(MediaFormat format) =>
         _all.FirstOrDefault(p => p.CanProcess(format)) ?? throw new NotSupportedException($"No pipeline handles {format}.");
 }

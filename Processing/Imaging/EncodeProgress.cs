@@ -15,11 +15,11 @@ internal sealed class EncodeProgress : IProgress<int>, IDisposable
     private ITimer? _encoding;
     private long _encodingStarted;
 
-    public EncodeProgress(IProgress<int> target, ImageFormat output, double expectedSeconds)
+    public EncodeProgress(IProgress<int> target, MediaFormat output, double expectedSeconds)
     {
         _target = target;
         _expectedSeconds = Math.Max(0.5, expectedSeconds);
-        _pipelineShare = output == ImageFormat.Jpeg ? 100 : 30;
+        _pipelineShare = output == MediaFormat.Jpeg ? 100 : 30;
     }
 
     public void Report(int value)

@@ -4,16 +4,16 @@ namespace FileOptimizer.Processing.Imaging;
 public static class EncoderPresets
 {
     /// <summary>Quality when the client gives none, per output format.</summary>
-    public static int DefaultQuality(ImageFormat output) => output switch
+    public static int DefaultQuality(MediaFormat output) => output switch
     {
         // mozjpeg at 80 with trellis quantisation is visually lossless for photos at roughly half the bytes of q=95.
-        ImageFormat.Jpeg => 80,
+        MediaFormat.Jpeg => 80,
         // libwebp's lossy default; with smart subsampling it matches JPEG 80 visually at ~30 % fewer bytes.
-        ImageFormat.Webp => 80,
+        MediaFormat.Webp => 80,
         // AVIF's scale is steeper: 60 in aom matches JPEG ~85 visually.
-        ImageFormat.Avif => 60,
+        MediaFormat.Avif => 60,
         // For PNG and GIF quality drives palette quantisation; 90 keeps gradients free of visible banding.
-        ImageFormat.Png or ImageFormat.Gif => 90,
+        MediaFormat.Png or MediaFormat.Gif => 90,
         _ => 80,
     };
 
@@ -24,14 +24,14 @@ public static class EncoderPresets
     /// Effort when the client gives none, per output format. AVIF gets libvips's own default (aom speed 4 of 9):
     /// one step more doubles the time of a 12-megapixel photo (20 s on a 2-core machine) for about 2 % fewer bytes.
     /// </summary>
-    public static int DefaultEffortFor(ImageFormat output) => output == ImageFormat.Avif ? 4 : DefaultEffort;
+    public static int DefaultEffortFor(MediaFormat output) => output == MediaFormat.Avif ? 4 : DefaultEffort;
 
     /// <summary>Maps our 0-10 effort onto each encoder's own range.</summary>
-    public static int Effort(ImageFormat output, int effort) => output switch
+    public static int Effort(MediaFormat output, int effort) => output switch
     {
-        ImageFormat.Webp => (int)Math.Round(effort * 6 / 10.0),   // libwebp method 0-6
-        ImageFormat.Avif => (int)Math.Round(effort * 9 / 10.0),   // aom speed inverted, 0-9
-        ImageFormat.Png or ImageFormat.Gif => Math.Clamp(effort, 1, 10), // libimagequant / cgif 1-10
+        MediaFormat.Webp => (int)Math.Round(effort * 6 / 10.0),   // libwebp method 0-6
+        MediaFormat.Avif => (int)Math.Round(effort * 9 / 10.0),   // aom speed inverted, 0-9
+        MediaFormat.Png or MediaFormat.Gif => Math.Clamp(effort, 1, 10), // libimagequant / cgif 1-10
         _ => effort,
     };
 

@@ -13,7 +13,7 @@ public static class ImageInspection
             return ProbeResult.NotRecognised;
         }
 
-        if (format == ImageFormat.Svg)
+        if (format == MediaFormat.Svg)
         {
             if (!limits.AllowSvg)
             {

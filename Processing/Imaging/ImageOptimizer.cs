@@ -60,7 +60,7 @@ public static class ImageOptimizer
         }
     }
 
-    private static Image Load(string path, MediaProbe input, OptimizationSettings settings, ImageFormat output)
+    private static Image Load(string path, MediaProbe input, OptimizationSettings settings, MediaFormat output)
     {
         // All frames only when the output can animate them; otherwise the first frame.
         var allFrames = input.Frames > 1 && output.SupportsAnimation();
@@ -68,9 +68,9 @@ public static class ImageOptimizer
     }
 
     /// <summary>Loads with shrink-on-load and EXIF auto-rotation, fitting inside the box, never enlarging. SVG comes from a stream (no base path).</summary>
-    public static Image Thumbnail(string path, ImageFormat format, int width, int height, bool allFrames = false)
+    public static Image Thumbnail(string path, MediaFormat format, int width, int height, bool allFrames = false)
     {
-        if (format != ImageFormat.Svg)
+        if (format != MediaFormat.Svg)
         {
             return Image.Thumbnail(allFrames ? $"{path}[n=-1]" : path, width, height: height, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
         }
@@ -79,7 +79,7 @@ public static class ImageOptimizer
         return Image.ThumbnailSource(source, width, height: height, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
     }
 
-    private static Image Prepare(Image image, ImageFormat output)
+    private static Image Prepare(Image image, MediaFormat output)
     {
         var prepared = DropOversizedProfile(image);
         if (!output.SupportsAlpha() && prepared.HasAlpha())
@@ -118,14 +118,14 @@ public static class ImageOptimizer
         }
     }
 
-    private static void Save(Image image, string path, ImageFormat output, OptimizationSettings settings)
+    private static void Save(Image image, string path, MediaFormat output, OptimizationSettings settings)
     {
         var keep = settings.StripMetadata ? Enums.ForeignKeep.Icc : Enums.ForeignKeep.All;
         var quality = settings.QualityFor(output);
         var effort = settings.EffortFor(output);
         switch (output)
         {
-            case ImageFormat.Jpeg:
+            case MediaFormat.Jpeg:
                 image.Jpegsave(
                     path,
                     q: quality,
@@ -137,19 +137,19 @@ public static class ImageOptimizer
                     quantTable: 3, // mozjpeg's ImageMagick table: the best size/quality trade-off for photos
                     keep: keep);
                 break;
-            case ImageFormat.Png when settings.Lossless:
+            case MediaFormat.Png when settings.Lossless:
                 image.Pngsave(path, compression: EncoderPresets.PngCompression, filter: Enums.ForeignPngFilter.All, keep: keep);
                 break;
-            case ImageFormat.Png:
+            case MediaFormat.Png:
                 image.Pngsave(path, compression: EncoderPresets.PngCompression, palette: true, q: quality, effort: effort, dither: 1.0, keep: keep);
                 break;
-            case ImageFormat.Webp:
+            case MediaFormat.Webp:
                 image.Webpsave(path, q: quality, lossless: settings.Lossless, smartSubsample: true, effort: effort, keep: keep);
                 break;
-            case ImageFormat.Avif:
+            case MediaFormat.Avif:
                 image.Heifsave(path, q: quality, lossless: settings.Lossless, compression: Enums.ForeignHeifCompression.Av1, effort: effort, encoder: Enums.ForeignHeifEncoder.Aom, keep: keep);
                 break;
-            case ImageFormat.Gif:
+            case MediaFormat.Gif:
                 // Quality below 100 lets frames reuse the previous frame's pixels within this error: smaller animations.
                 image.Gifsave(path, effort: effort, interframeMaxerror: (100 - quality) / 4.0, reuse: true, keep: keep);
                 break;

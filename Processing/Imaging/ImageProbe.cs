@@ -4,44 +4,44 @@ using NetVips;
 namespace FileOptimizer.Processing.Imaging;
 
 /// <summary>What the header of an uploaded file says, read without decoding pixels.</summary>
-public sealed record ImageProbe(ImageFormat Format, int Width, int Height, int Frames, int Bands, bool ProgressiveJpeg)
+public sealed record ImageProbe(MediaFormat Format, int Width, int Height, int Frames, int Bands, bool ProgressiveJpeg)
 {
     public long Pixels => (long)Width * Height;
 
     /// <summary>Decides the format from the bytes (libvips's own sniffing), never from a name or a declared type. Null: not an image we accept.</summary>
-    public static ImageFormat? DetectFormat(string path)
+    public static MediaFormat? DetectFormat(string path)
     {
         var loader = Image.FindLoad(path);
         return loader switch
         {
             null => null,
-            _ when loader.StartsWith("VipsForeignLoadJpeg", StringComparison.Ordinal) => ImageFormat.Jpeg,
-            _ when loader.StartsWith("VipsForeignLoadPng", StringComparison.Ordinal) => ImageFormat.Png,
-            _ when loader.StartsWith("VipsForeignLoadWebp", StringComparison.Ordinal) => ImageFormat.Webp,
-            _ when loader.StartsWith("VipsForeignLoadNsgif", StringComparison.Ordinal) => ImageFormat.Gif,
-            _ when loader.StartsWith("VipsForeignLoadTiff", StringComparison.Ordinal) => ImageFormat.Tiff,
-            _ when loader.StartsWith("VipsForeignLoadHeif", StringComparison.Ordinal) => IsAvif(path) ? ImageFormat.Avif : ImageFormat.Heif,
-            _ when loader.StartsWith("VipsForeignLoadSvg", StringComparison.Ordinal) => ImageFormat.Svg,
+            _ when loader.StartsWith("VipsForeignLoadJpeg", StringComparison.Ordinal) => MediaFormat.Jpeg,
+            _ when loader.StartsWith("VipsForeignLoadPng", StringComparison.Ordinal) => MediaFormat.Png,
+            _ when loader.StartsWith("VipsForeignLoadWebp", StringComparison.Ordinal) => MediaFormat.Webp,
+            _ when loader.StartsWith("VipsForeignLoadNsgif", StringComparison.Ordinal) => MediaFormat.Gif,
+            _ when loader.StartsWith("VipsForeignLoadTiff", StringComparison.Ordinal) => MediaFormat.Tiff,
+            _ when loader.StartsWith("VipsForeignLoadHeif", StringComparison.Ordinal) => IsAvif(path) ? MediaFormat.Avif : MediaFormat.Heif,
+            _ when loader.StartsWith("VipsForeignLoadSvg", StringComparison.Ordinal) => MediaFormat.Svg,
             _ => null,
         };
     }
 
     /// <summary>Reads the header: dimensions as displayed (after EXIF orientation), frames, bands.</summary>
     /// <exception cref="VipsException">The header is unreadable.</exception>
-    public static ImageProbe Read(string path, ImageFormat format)
+    public static ImageProbe Read(string path, MediaFormat format)
     {
         using var image = Open(path, format, access: Enums.Access.Sequential);
         var frames = image.Contains("n-pages") ? Math.Max(1, (int)image.Get("n-pages")) : 1;
         var width = image.Width;
         var height = image.PageHeight;
-        if (format == ImageFormat.Gif && GifScreen(path) is { } screen)
+        if (format == MediaFormat.Gif && GifScreen(path) is { } screen)
         {
             // libvips shows the frames' own size; a decoder composes each frame on the logical screen the header claims.
             (width, height) = (Math.Max(width, screen.Width), Math.Max(height, screen.Height));
         }
 
         var orientation = image.Contains("orientation") ? (int)image.Get("orientation") : 1;
-        var progressive = format == ImageFormat.Jpeg && image.Contains("jpeg-multiscan") && (int)image.Get("jpeg-multiscan") != 0;
+        var progressive = format == MediaFormat.Jpeg && image.Contains("jpeg-multiscan") && (int)image.Get("jpeg-multiscan") != 0;
         return orientation is >= 5 and <= 8
             ? new ImageProbe(format, height, width, frames, image.Bands, progressive)
             : new ImageProbe(format, width, height, frames, image.Bands, progressive);
@@ -51,9 +51,9 @@ public sealed record ImageProbe(ImageFormat Format, int Width, int Height, int F
     /// Opens an upload for libvips. SVG is read from a stream, so librsvg has no base location and cannot resolve a
     /// reference to another file; every other format is read from its file.
     /// </summary>
-    public static Image Open(string path, ImageFormat format, Enums.Access access, string options = "")
+    public static Image Open(string path, MediaFormat format, Enums.Access access, string options = "")
     {
-        if (format != ImageFormat.Svg)
+        if (format != MediaFormat.Svg)
         {
             return Image.NewFromFile(path + options, access: access, failOn: Enums.FailOn.Error);
         }

@@ -9,7 +9,7 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits) : IMediaProcess
     public MediaCapabilities Capabilities =>
         new(Libvips.Capabilities.Inputs, Libvips.Capabilities.Outputs, "libvips", Libvips.Version.ToString());
 
-    public bool CanProcess(ImageFormat format) => true;
+    public bool CanProcess(MediaFormat format) => true;
 
     public ProbeResult Probe(string path) => ImageInspection.Inspect(path, limits.Value);
 
@@ -31,7 +31,7 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits) : IMediaProcess
         }
     }
 
-    public string Preview(string directory, string sourceFile, ImageFormat format, string name, int size) =>
+    public string Preview(string directory, string sourceFile, MediaFormat format, string name, int size) =>
         Previews.GetOrCreate(directory, sourceFile, format, name, size);
 
     public IReadOnlyList<string> Metadata(string path) => Previews.Metadata(path);

@@ -86,16 +86,16 @@ public static partial class Libvips
     private static LibvipsCapabilities Probe()
     {
         Configure();
-        var inputs = Enum.GetValues<ImageFormat>().Where(f => HasOperation(f switch
+        var inputs = Enum.GetValues<MediaFormat>().Where(f => HasOperation(f switch
         {
-            ImageFormat.Avif => "heifload",
-            ImageFormat.Gif => "gifload",
+            MediaFormat.Avif => "heifload",
+            MediaFormat.Gif => "gifload",
             _ => f.Name() + "load",
         })).ToList();
 
         // A saver can exist without its codec (AVIF needs aom): encode a tiny image to be sure.
         using var sample = Image.Black(8, 8, bands: 3);
-        var outputs = ImageFormats.Outputs.Where(format =>
+        var outputs = MediaFormats.Outputs.Where(format =>
         {
             try
             {
@@ -113,4 +113,4 @@ public static partial class Libvips
     private static bool HasOperation(string nickname) => NetVips.NetVips.TypeFind("VipsOperation", nickname) != IntPtr.Zero;
 }
 
-public sealed record LibvipsCapabilities(IReadOnlyList<ImageFormat> Inputs, IReadOnlyList<ImageFormat> Outputs);
+public sealed record LibvipsCapabilities(IReadOnlyList<MediaFormat> Inputs, IReadOnlyList<MediaFormat> Outputs);

@@ -29,10 +29,10 @@ public sealed record OptimizationSettings
 
     public static OptimizationSettings Default { get; } = new();
 
-    public ImageFormat OutputFor(ImageFormat input) =>
-        ImageFormats.TryParseOutput(Format, out var format) && format is { } chosen ? chosen : input.OriginalOutput();
+    public MediaFormat OutputFor(MediaFormat input) =>
+        MediaFormats.TryParseOutput(Format, out var format) && format is { } chosen ? chosen : input.OriginalOutput();
 
-    public int QualityFor(ImageFormat output) => Quality ?? EncoderPresets.DefaultQuality(output);
+    public int QualityFor(MediaFormat output) => Quality ?? EncoderPresets.DefaultQuality(output);
 
-    public int EffortFor(ImageFormat output) => EncoderPresets.Effort(output, Effort ?? EncoderPresets.DefaultEffortFor(output));
+    public int EffortFor(MediaFormat output) => EncoderPresets.Effort(output, Effort ?? EncoderPresets.DefaultEffortFor(output));
 }

@@ -13,7 +13,7 @@ public static class OriginalInspector
 {
     private static readonly string[] PrivateFields = ["exif-data", "xmp-data", "iptc-data"];
 
-    public static bool IsClean(string path, ImageFormat format, bool stripMetadata)
+    public static bool IsClean(string path, MediaFormat format, bool stripMetadata)
     {
         using (var image = Image.NewFromFile(path, access: Enums.Access.Sequential))
         {
@@ -27,10 +27,10 @@ public static class OriginalInspector
         using var file = File.OpenRead(path);
         return format switch
         {
-            ImageFormat.Jpeg => JpegIsClean(file, stripMetadata),
-            ImageFormat.Png => PngIsClean(file, stripMetadata),
-            ImageFormat.Webp => WebpIsClean(file, stripMetadata),
-            ImageFormat.Gif => EndsWith(file, [0x3B]),
+            MediaFormat.Jpeg => JpegIsClean(file, stripMetadata),
+            MediaFormat.Png => PngIsClean(file, stripMetadata),
+            MediaFormat.Webp => WebpIsClean(file, stripMetadata),
+            MediaFormat.Gif => EndsWith(file, [0x3B]),
             _ => false,
         };
     }

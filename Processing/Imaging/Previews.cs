@@ -9,7 +9,7 @@ public static class Previews
     public const int MaxSize = 1024;
 
     /// <summary>Path of the preview, made now if it does not exist yet. <paramref name="name"/> changes when the source changes.</summary>
-    public static string GetOrCreate(string jobDirectory, string sourceFile, ImageFormat format, string name, int size)
+    public static string GetOrCreate(string jobDirectory, string sourceFile, MediaFormat format, string name, int size)
     {
         var path = Path.Combine(jobDirectory, $"preview-{name}-{size}.webp");
         if (File.Exists(path))

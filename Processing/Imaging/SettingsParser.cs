@@ -92,7 +92,7 @@ public static class SettingsParser
                     result = result with { Effort = effort };
                     break;
                 case "format":
-                    if (value.ValueKind == JsonValueKind.String && ImageFormats.TryParseOutput(value.GetString(), out var format))
+                    if (value.ValueKind == JsonValueKind.String && MediaFormats.TryParseOutput(value.GetString(), out var format))
                     {
                         result = result with { Format = format?.Name() ?? "original" };
                     }
@@ -122,7 +122,7 @@ public static class SettingsParser
             }
         }
 
-        if (result.Lossless && !problems.ContainsKey("format") && ImageFormats.TryParseOutput(result.Format, out var output)
+        if (result.Lossless && !problems.ContainsKey("format") && MediaFormats.TryParseOutput(result.Format, out var output)
             && output is { } explicitOutput && !explicitOutput.SupportsLossless())
         {
             problems["lossless"] = [$"Lossless applies to png, webp and avif, not {explicitOutput.Name()}."];

@@ -40,7 +40,7 @@ public sealed record JobRecord
     /// <summary>The client's name, cleaned; for display and the download name only, never for a path.</summary>
     public required string FileName { get; init; }
 
-    public required ImageFormat InputFormat { get; init; }
+    public required MediaFormat InputFormat { get; init; }
     public int Width { get; init; }
     public int Height { get; init; }
     public int Frames { get; init; } = 1;
@@ -48,7 +48,7 @@ public sealed record JobRecord
     public string? Sha256 { get; init; }
     public OptimizationSettings Settings { get; init; } = OptimizationSettings.Default;
 
-    public ImageFormat? OutputFormat { get; init; }
+    public MediaFormat? OutputFormat { get; init; }
     public int? OutputWidth { get; init; }
     public int? OutputHeight { get; init; }
     public long? OptimizedSize { get; init; }

@@ -13,18 +13,18 @@ public sealed class ProcessingEstimator
     // Weight of the newest completion: follows a change in load within a few jobs without jumping on one outlier.
     private const double Smoothing = 0.3;
 
-    private readonly ConcurrentDictionary<ImageFormat, double> _megapixelsPerSecond = new()
+    private readonly ConcurrentDictionary<MediaFormat, double> _megapixelsPerSecond = new()
     {
-        [ImageFormat.Jpeg] = 20,
-        [ImageFormat.Png] = 4,
-        [ImageFormat.Webp] = 6,
-        [ImageFormat.Avif] = 1.5,
-        [ImageFormat.Gif] = 3,
+        [MediaFormat.Jpeg] = 20,
+        [MediaFormat.Png] = 4,
+        [MediaFormat.Webp] = 6,
+        [MediaFormat.Avif] = 1.5,
+        [MediaFormat.Gif] = 3,
     };
 
-    public double MegapixelsPerSecond(ImageFormat output) => _megapixelsPerSecond.GetValueOrDefault(output, 5);
+    public double MegapixelsPerSecond(MediaFormat output) => _megapixelsPerSecond.GetValueOrDefault(output, 5);
 
-    public double EstimateSeconds(long pixels, int frames, ImageFormat output) =>
+    public double EstimateSeconds(long pixels, int frames, MediaFormat output) =>
         Math.Round(Math.Max(0.1, pixels * (double)Math.Max(1, frames) / 1e6 / MegapixelsPerSecond(output)), 1);
 
     public double EstimateSeconds(JobRecord job) =>

@@ -8,7 +8,7 @@ namespace FileOptimizer.Tests.Jobs;
 public sealed class JobLifecycleTests
 {
     private static readonly DateTimeOffset At = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
-    private static readonly OptimizationResult Result = new(ImageFormat.Webp, 640, 480, 1234, JobOutcome.Optimized, "result.webp");
+    private static readonly OptimizationResult Result = new(MediaFormat.Webp, 640, 480, 1234, JobOutcome.Optimized, "result.webp");
     private static readonly JobError Error = new("io-error", "The file could not be read.", Retryable: true);
 
     /// <summary>The rule of each transition, stated here on its own so a change to the lifecycle shows up as a failing test.</summary>
@@ -83,7 +83,7 @@ public sealed class JobLifecycleTests
     public void Complete_records_the_result_and_a_copied_result_is_marked_cached()
     {
         var processed = JobLifecycle.Complete(Result, At, processingMs: 250).TryApply(Record(JobStatus.Processing))!;
-        Assert.Equal((ImageFormat.Webp, 1234L, "result.webp", 100, false, 250L), (processed.OutputFormat!.Value, processed.OptimizedSize!.Value, processed.ResultFile!, processed.Progress, processed.Cached, processed.ProcessingMs!.Value));
+        Assert.Equal((MediaFormat.Webp, 1234L, "result.webp", 100, false, 250L), (processed.OutputFormat!.Value, processed.OptimizedSize!.Value, processed.ResultFile!, processed.Progress, processed.Cached, processed.ProcessingMs!.Value));
 
         var copied = JobLifecycle.Complete(Result, At, processingMs: null).TryApply(Record(JobStatus.Queued))!;
         Assert.True(copied.Cached);
@@ -172,7 +172,7 @@ public sealed class JobLifecycleTests
         Id = new string('a', 32),
         Status = status,
         FileName = "photo.jpg",
-        InputFormat = ImageFormat.Jpeg,
+        InputFormat = MediaFormat.Jpeg,
         Width = 640,
         Height = 480,
         OriginalSize = 5000,
