@@ -147,7 +147,11 @@ public sealed partial class JobStore
         return loaded;
     }
 
-    /// <summary>Writes the record to a temporary file and renames it over the old one, so a crash leaves the old or the new record, never half of one.</summary>
+    /// <summary>
+    /// Writes the record to a temporary file and renames it over the old one, so a crash leaves the old or the new record,
+    /// never half of one. No fsync: the kernel keeps what a killed process wrote, so a kill -9 loses nothing, and three
+    /// syncs a job would cost more than the smallest jobs' whole processing.
+    /// </summary>
     private void Save(JobRecord record)
     {
         var directory = DirectoryOf(record.Id);
@@ -160,7 +164,7 @@ public sealed partial class JobStore
         var temporary = Path.Combine(directory, $"{RecordFile}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096))
             {
                 JsonSerializer.Serialize(stream, record, Json);
             }
