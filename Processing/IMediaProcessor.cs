@@ -69,10 +69,30 @@ public enum JobOutcome
 
     /// <summary>The re-encoded file was not smaller; the original is the result.</summary>
     KeptOriginal,
+
+    /// <summary>Even the highest quality allowed did not reach the target score; the closest result is shipped and the receipt says so.</summary>
+    BelowTarget,
 }
 
+/// <summary>One encode tried while searching: what it was, its size on the scored sample, and its score.</summary>
+public sealed record QualityTrial(MediaFormat Format, int EncoderQuality, string? Chroma, long Bytes, double Score);
+
+/// <summary>
+/// How a result looks against its original, measured: the metric, the score of the shipped file, the target, the encoder
+/// quality used, every encode the search tried, and why this one was chosen.
+/// </summary>
+public sealed record QualityReceipt(
+    string Metric,
+    double Score,
+    double? Target,
+    int? EncoderQuality,
+    string? Chroma,
+    IReadOnlyList<QualityTrial> Searched,
+    string ChosenBecause);
+
 /// <summary>What one run produced: a file in the job's folder, always named by us.</summary>
-public sealed record OptimizationResult(MediaFormat Format, int Width, int Height, long Size, JobOutcome Outcome, string ResultFile);
+public sealed record OptimizationResult(
+    MediaFormat Format, int Width, int Height, long Size, JobOutcome Outcome, string ResultFile, QualityReceipt? Quality = null);
 
 /// <summary>A run that failed for a reason a person can act on: a stable code, a sentence, and whether another try may pass.</summary>
 public sealed class ProcessingFailedException(string code, string message, bool retryable = false, Exception? inner = null)

@@ -11,7 +11,7 @@ public static class SettingsParser
     /// <summary>Largest dimension a client may ask for: libvips's own coordinate limit is far higher, no encoder we offer goes past 65535.</summary>
     public const int MaxDimension = 65535;
 
-    private static readonly string[] Known = ["quality", "maxWidth", "maxHeight", "format", "lossless", "stripMetadata", "progressive", "effort"];
+    private static readonly string[] Known = ["quality", "target", "maxWidth", "maxHeight", "format", "formats", "lossless", "stripMetadata", "progressive", "effort"];
 
     public static bool TryParse(string? json, out OptimizationSettings settings, out Dictionary<string, string[]> errors)
     {
@@ -75,9 +75,20 @@ public static class SettingsParser
             string? error = null;
             switch (name)
             {
+                case "quality" when value.ValueKind == JsonValueKind.String:
+                    error = string.Equals(value.GetString(), "auto", StringComparison.OrdinalIgnoreCase) ? null : "Must be \"auto\" or a whole number from 1 to 100.";
+                    break;
                 case "quality":
-                    error = ReadInt(value, 1, 100, out var quality);
+                    error = ReadInt(value, 1, 100, out var quality) is null ? null : "Must be \"auto\" or a whole number from 1 to 100.";
                     result = result with { Quality = quality };
+                    break;
+                case "target":
+                    error = ReadTarget(value, out var target);
+                    result = result with { Target = target };
+                    break;
+                case "formats":
+                    error = ReadFormats(value, out var formats);
+                    result = result with { Formats = formats };
                     break;
                 case "maxWidth":
                     error = ReadInt(value, 1, MaxDimension, out var width);
@@ -92,13 +103,17 @@ public static class SettingsParser
                     result = result with { Effort = effort };
                     break;
                 case "format":
-                    if (value.ValueKind == JsonValueKind.String && MediaFormats.TryParseOutput(value.GetString(), out var format))
+                    if (value.ValueKind == JsonValueKind.String && string.Equals(value.GetString()?.Trim(), "auto", StringComparison.OrdinalIgnoreCase))
+                    {
+                        result = result with { Format = "auto" };
+                    }
+                    else if (value.ValueKind == JsonValueKind.String && MediaFormats.TryParseOutput(value.GetString(), out var format))
                     {
                         result = result with { Format = format?.Name() ?? "original" };
                     }
                     else
                     {
-                        error = "Must be one of original, jpeg, png, webp, avif, gif.";
+                        error = "Must be one of original, auto, jpeg, png, webp, avif, gif.";
                     }
 
                     break;
@@ -148,6 +163,51 @@ public static class SettingsParser
         }
 
         return $"Must be a whole number from {min} to {max}.";
+    }
+
+    private static string? ReadTarget(JsonElement value, out double result)
+    {
+        result = QualityTargets.High;
+        if (value.ValueKind == JsonValueKind.String && QualityTargets.Names.TryGetValue(value.GetString() ?? "", out var named))
+        {
+            result = named;
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var score) && score is >= QualityTargets.Min and <= QualityTargets.Max)
+        {
+            result = Math.Round(score, 1);
+            return null;
+        }
+
+        return $"Must be a SSIMULACRA2 score from {QualityTargets.Min} to {QualityTargets.Max}, or one of {string.Join(", ", QualityTargets.Names.Keys)}.";
+    }
+
+    private static string? ReadFormats(JsonElement value, out IReadOnlyList<MediaFormat>? result)
+    {
+        result = null;
+        const string Expected = "Must be a list of output formats from jpeg, png, webp, avif, gif, for example [\"webp\",\"avif\"].";
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > 8)
+        {
+            return Expected;
+        }
+
+        var formats = new List<MediaFormat>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || !MediaFormats.TryParseOutput(item.GetString(), out var format) || format is not { } output)
+            {
+                return Expected;
+            }
+
+            if (!formats.Contains(output))
+            {
+                formats.Add(output);
+            }
+        }
+
+        result = formats;
+        return null;
     }
 
     private static string? ReadBool(JsonElement value, out bool result)
