@@ -9,10 +9,10 @@ public static class ServiceRegistration
     /// <summary>Binds every options class and validates it at start: a wrong value stops the service before it listens.</summary>
     public static IServiceCollection AddFileOptimizerOptions(this IServiceCollection services)
     {
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<EventsOptions>().BindConfiguration(EventsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<StorageOptions>(StorageOptions.Section);
+        services.AddSettings<UploadOptions>(UploadOptions.Section);
+        services.AddSettings<ProcessingOptions>(ProcessingOptions.Section);
+        services.AddSettings<EventsOptions>(EventsOptions.Section);
         return services;
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using FileOptimizer.Processing;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace FileOptimizer.Hosting.Health;
@@ -32,22 +31,15 @@ public static class StoppingGate
     private static bool IsUpload(HttpRequest request) =>
         HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/api/upload", StringComparison.OrdinalIgnoreCase);
 
-    private static async Task RefuseAsync(HttpContext context, int retryAfterSeconds)
+    private static Task RefuseAsync(HttpContext context, int retryAfterSeconds)
     {
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         context.Response.Headers.Connection = "close";
-        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Shutting down",
-                Detail = "The server is shutting down and takes no new uploads. Try again in a moment.",
-                Extensions = { ["reason"] = Reason },
-            },
-        });
+        return ErrorHandling.RefuseAsync(
+            context,
+            StatusCodes.Status503ServiceUnavailable,
+            "Shutting down",
+            "The server is shutting down and takes no new uploads. Try again in a moment.",
+            new Dictionary<string, object?> { ["reason"] = Reason });
     }
 }
