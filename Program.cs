@@ -13,7 +13,7 @@ try
     var builder = WebApplication.CreateBuilder(args);
 
     builder.Configuration.AddPlanEnvironmentVariables(); // PORT, TEMP_DIR, LOG_FORMAT, ... as the API plan names them
-    builder.AddFileOptimizerLogging();                    // Serilog: console (text in a terminal, else JSON), rolling files, request log
+    builder.AddFileOptimizerLogging();                    // Serilog: console (text in a terminal, JSON redirected), rolling files, request log
     builder.Services.AddFileOptimizerServer();            // PORT and Kestrel limits
     builder.Services.AddFileOptimizerOptions();           // bound and validated at start
     builder.Services.AddApiJson();                        // camelCase, enum names as strings

@@ -28,8 +28,8 @@ public sealed class LoggingOptions
     public int RetainedFileCount { get; set; } = 14;
 
     /// <summary>
-    /// Console format (env LOG_FORMAT): "auto" (plain text when the console is a terminal, compact JSON when it is redirected:
-    /// files, pipes, containers), "text" or "json". Default "auto".
+    /// Console format (env LOG_FORMAT): "auto" (plain text in a terminal or in Development, compact JSON when the output is
+    /// redirected: files, pipes, log collectors), "text" or "json". Default "auto".
     /// </summary>
     [RegularExpression("^(auto|text|json)$", ErrorMessage = "must be auto, text or json.")]
     public string ConsoleFormat { get; set; } = "auto";

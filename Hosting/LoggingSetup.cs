@@ -9,7 +9,7 @@ using Serilog.Formatting.Compact;
 namespace FileOptimizer.Hosting;
 
 /// <summary>
-/// Serilog for the whole service: console (plain text in a terminal, compact JSON when redirected), an application log and an
+/// Serilog for the whole service: console (plain text in a terminal or in Development, compact JSON otherwise), an application log and an
 /// errors-only log rolled by size and day, and one log line per request.
 /// The logger is built per host from the host's own services and never touches the static <see cref="Log.Logger"/>,
 /// so any number of hosts can run in one process (tests) without the bootstrap logger's "already frozen" trap.
@@ -87,7 +87,7 @@ public static class LoggingSetup
         logger.Enrich.FromLogContext()
             .Enrich.With<SecurityEventEnricher>();
 
-        if (options.Console && ConsoleIsJson(options.ConsoleFormat, Console.IsOutputRedirected))
+        if (options.Console && ConsoleIsJson(options.ConsoleFormat, Console.IsOutputRedirected, environment.IsDevelopment()))
         {
             logger.WriteTo.Console(new RenderedCompactJsonFormatter());
         }
@@ -121,10 +121,10 @@ public static class LoggingSetup
     }
 
     /// <summary>
-    /// JSON for whatever reads the console as data (a file, a pipe, a container's log driver: output redirected), plain
-    /// text for a person at a terminal; LOG_FORMAT=json or text decides instead.
+    /// JSON for whatever reads the console as data (a file, a pipe, a log collector: output redirected), plain text for a
+    /// person at a terminal or a developer (Development); LOG_FORMAT=json or text decides instead (the Dockerfile sets json).
     /// </summary>
-    internal static bool ConsoleIsJson(string format, bool redirected) => format == "json" || (format == "auto" && redirected);
+    internal static bool ConsoleIsJson(string format, bool redirected, bool development) => format == "json" || (format == "auto" && redirected && !development);
 
     /// <summary>Reads the levels ASP.NET Core's way ("Logging:LogLevel": Default and one per category prefix).</summary>
     internal static void ApplyLevels(LoggerConfiguration logger, IConfigurationSection levels)

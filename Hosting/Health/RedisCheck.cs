@@ -58,11 +58,12 @@ public sealed class RedisCheck(IOptions<RedisOptions> redis, RedisConnection con
     /// <summary>How long a PING took, and Redis's used_memory (INFO memory).</summary>
     private async Task<(TimeSpan Latency, long? UsedMemory)> PingAsync()
     {
-        var multiplexer = await connection.GetAsync();
-        var latency = await multiplexer.GetDatabase().PingAsync();
-        var server = multiplexer.GetServer(multiplexer.GetEndPoints()[0]);
-        var memory = (await server.InfoAsync("memory")).SelectMany(section => section).FirstOrDefault(entry => entry.Key == "used_memory");
-        return (latency, long.TryParse(memory.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : null);
+        var database = (await connection.GetAsync()).GetDatabase();
+        var latency = await database.PingAsync();
+        // IServer.InfoAsync would need the connection in admin mode; the command itself needs no such right.
+        var info = (string?)await database.ExecuteAsync("INFO", "memory") ?? "";
+        var usedMemory = info.Split("\r\n").FirstOrDefault(line => line.StartsWith("used_memory:", StringComparison.Ordinal));
+        return (latency, long.TryParse(usedMemory?["used_memory:".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : null);
     }
 
     private static bool IsAuthenticationFailure(RedisConnectionException exception) =>
