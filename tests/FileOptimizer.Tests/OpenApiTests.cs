@@ -8,10 +8,7 @@ public sealed class OpenApiTests
     [Fact]
     public async Task The_openapi_document_lists_every_route_of_the_plan_with_its_problem_answers()
     {
-        using var app = new OptimizerApp();
-        using var api = app.Api();
-
-        var document = (await api.Http.GetFromJsonAsync<JsonObject>("/openapi/v1.json", TestContext.Current.CancellationToken))!;
+        var document = await DocumentAsync();
 
         var paths = document["paths"]!.AsObject();
         string[] routes =
@@ -34,10 +31,7 @@ public sealed class OpenApiTests
     [Fact]
     public async Task The_openapi_document_lists_the_health_routes_with_their_answer()
     {
-        using var app = new OptimizerApp();
-        using var api = app.Api();
-
-        var document = (await api.Http.GetFromJsonAsync<JsonObject>("/openapi/v1.json", TestContext.Current.CancellationToken))!;
+        var document = await DocumentAsync();
 
         var paths = document["paths"]!.AsObject();
         foreach (var route in (string[])["/api/health", "/api/health/detailed", "/api/health/readiness", "/api/health/liveness"])
@@ -50,5 +44,13 @@ public sealed class OpenApiTests
 
         var health = document["components"]!["schemas"]!["HealthResponse"]!["properties"]!.AsObject();
         Assert.Equal(["status", "timestamp", "durationMs", "checks"], health.Select(p => p.Key));
+    }
+
+    /// <summary>The OpenAPI document of a fresh service.</summary>
+    private static async Task<JsonObject> DocumentAsync()
+    {
+        using var app = new OptimizerApp();
+        using var api = app.Api();
+        return (await api.Http.GetFromJsonAsync<JsonObject>("/openapi/v1.json", TestContext.Current.CancellationToken))!;
     }
 }
