@@ -9,8 +9,8 @@ using Serilog.Formatting.Compact;
 namespace FileOptimizer.Hosting;
 
 /// <summary>
-/// Serilog for the whole service: console (plain text in a terminal or in Development, compact JSON otherwise), an application log and an
-/// errors-only log rolled by size and day, and one log line per request.
+/// Serilog for the whole service: console (plain text in a terminal or in Development, compact JSON otherwise), an
+/// application log and an errors-only log rolled by size and day, and one log line per request.
 /// The logger is built per host from the host's own services and never touches the static <see cref="Log.Logger"/>,
 /// so any number of hosts can run in one process (tests) without the bootstrap logger's "already frozen" trap.
 /// </summary>

@@ -54,7 +54,8 @@ public static class RateLimiting
 
     /// <summary>
     /// The limit that refused: the route's policy (its endpoint metadata), unless the client has used up the global window,
-    /// which is asked first.
+    /// which is asked first (a request that took the global window's last permit and was then refused by its route is
+    /// reported as global too: the next one would be).
     /// </summary>
     private static string RejectingPolicy(HttpContext context)
     {
