@@ -17,10 +17,12 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 # The base image sets ASPNETCORE_HTTP_PORTS=8080; emptied, so the service listens on PORT as the API plan says.
 # MALLOC_ARENA_MAX=1: one glibc arena, so memory freed after jobs goes back (without it the app restarts itself to set it).
+# LOG_FORMAT=json: the console is for a log collector, also under "docker run -t" (a terminal would get plain text).
 ENV ASPNETCORE_HTTP_PORTS= \
     PORT=8000 \
     TEMP_DIR=/app/uploads \
     LOG_DIR=/app/logs \
+    LOG_FORMAT=json \
     MALLOC_ARENA_MAX=1
 # "app" (uid $APP_UID) is the base image's non-root user; it owns the two folders it writes.
 RUN mkdir -p /app/uploads /app/logs && chown $APP_UID:$APP_UID /app/uploads /app/logs

@@ -9,40 +9,50 @@ using FileOptimizer.Processing.Jobs;
 HealthCheckCommand.ExitIfRequested(args);             // dotnet FileOptimizer.dll --health-check: the container's HEALTHCHECK
 NativeMemory.UseOneArena();                           // glibc: restarts in place with MALLOC_ARENA_MAX=1 unless it is set
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-builder.Configuration.AddPlanEnvironmentVariables(); // PORT, TEMP_DIR, UPLOAD_MAX_SIZE, ... as the API plan names them
-builder.AddFileOptimizerLogging();                    // Serilog: console, rolling app and error files (LOG_DIR), request log
-builder.ConfigureServer();                            // port and Kestrel limits
-builder.Services.AddFileOptimizerOptions();           // bound and validated at start
-builder.Services.AddApiJson();                        // camelCase, enum names as strings
-builder.Services.AddApiProblemDetails();              // every error is ProblemDetails
-builder.Services.AddImaging(sp => Path.Combine(sp.GetRequiredService<JobStore>().Root, "tmp")); // libvips behind the media seam
-builder.Services.AddJobs();                           // store, queue, intake, control, workers, recovery, retention, events
-builder.Services.AddSingleton<JobViews>();            // what the API shows of a job: status and upload views, refusals
-builder.Services.AddFileOptimizerCache();             // IDistributedCache (Redis with REDIS_URL, else memory): result reuse, shared job state
-builder.Services.AddApiSecurity();                    // API key, rate limits, CORS, trusted proxies
-builder.Services.AddFileOptimizerHealthChecks();      // /api/health: basic, detailed, readiness, liveness
-builder.Services.AddFileOptimizerMetrics();           // OpenTelemetry, Prometheus text at /api/health/metrics
-builder.Services.AddOpenApi();                        // /openapi/v1.json
+    builder.Configuration.AddPlanEnvironmentVariables(); // PORT, TEMP_DIR, LOG_FORMAT, ... as the API plan names them
+    builder.AddFileOptimizerLogging();                    // Serilog: console (text in a terminal, JSON redirected), rolling files, request log
+    builder.Services.AddFileOptimizerServer();            // PORT and Kestrel limits
+    builder.Services.AddFileOptimizerOptions();           // bound and validated at start
+    builder.Services.AddApiJson();                        // camelCase, enum names as strings
+    builder.Services.AddApiProblemDetails();              // every error is ProblemDetails, whatever the client accepts
+    builder.Services.AddImaging(sp => Path.Combine(sp.GetRequiredService<JobStore>().Root, "tmp")); // libvips behind the media seam
+    builder.Services.AddJobs();                           // store, queue, intake, control, workers, recovery, retention, events
+    builder.Services.AddSingleton<JobViews>();            // what the API shows of a job: status and upload views, refusals
+    builder.Services.AddFileOptimizerCache();             // IDistributedCache (Redis with REDIS_URL, else memory): result reuse, shared job state
+    builder.Services.AddApiSecurity();                    // API key, rate limits, CORS, trusted proxies
+    builder.Services.AddFileOptimizerHealthChecks();      // /api/health: basic, detailed, readiness, liveness
+    builder.Services.AddFileOptimizerMetrics();           // OpenTelemetry, Prometheus text at /api/health/metrics
+    builder.Services.AddOpenApi();                        // /openapi/v1.json
 
-var app = builder.Build();
+    var app = builder.Build();
+    app.Services.ValidateSettings();                      // a wrong setting stops the service here, with one line naming it
 
-app.UseSecurityHeaders();                            // CSP, nosniff, framing, referrer, permissions on every answer
-app.UseFileOptimizerRequestLogging();
-app.UseApiErrorHandling();
-app.UseRequestGuards();                               // forwarded headers, scanner agents, origins (403), CORS
-app.UseStoppingGate();                                // uploads get 503 once SIGTERM arrived
-app.UseDefaultFiles();
-app.UseStaticFiles();
-app.UseApiAccess();                                   // rate limits (429), API key (401)
+    app.UseSecurityHeaders();                            // CSP, nosniff, framing, referrer, permissions on every answer
+    app.UseFileOptimizerRequestLogging();
+    app.UseApiErrorHandling();
+    app.UseRequestGuards();                               // forwarded headers, scanner agents, origins (403), CORS
+    app.UseStoppingGate();                                // uploads get 503 once SIGTERM arrived
+    app.UseDefaultFiles();
+    app.UseStaticFiles();
+    app.UseApiAccess();                                   // rate limits (429), API key (401)
 
-app.MapUpload();
-app.MapStatus();
-app.MapEvents();
-app.MapProcess();
-app.MapDownload();
-app.MapHealth();
-app.MapOpenApi().AllowAnonymous();
+    app.MapUpload();
+    app.MapStatus();
+    app.MapEvents();                                      // all jobs' events; one job's sit in the status group
+    app.MapProcess();
+    app.MapDownload();
+    app.MapHealth();                                      // probes: no key, no rate limit, Debug log lines
+    app.MapOpenApi().AllowAnonymous();
 
-app.Run();
+    app.Run();
+    return 0;
+}
+catch (Exception exception) when (Settings.InvalidConfigurationLine(exception) is { } line)
+{
+    await Console.Error.WriteLineAsync(line);             // one line naming the setting, no stack trace
+    return Settings.InvalidConfigurationExitCode;
+}

@@ -18,7 +18,7 @@ public static class UploadEndpoints
 {
     public static RouteGroupBuilder MapUpload(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/upload").WithTags("Upload").RequireRateLimiting(RateLimiting.Upload).DisableAntiforgery();
+        var group = app.MapGroup("/api/upload").WithTags("Upload").RequireRateLimiting(RateLimiting.Upload).DisableAntiforgery().AsUploads();
         group.MapPost("/", UploadAsync)
             .Accepts<IFormFile>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

@@ -27,8 +27,11 @@ public sealed class LoggingOptions
     [Range(1, 10_000)]
     public int RetainedFileCount { get; set; } = 14;
 
-    /// <summary>Console format (env LOG_FORMAT): "auto" (text in Development, compact JSON otherwise), "text" or "json". Default "auto".</summary>
-    [RegularExpression("^(auto|text|json)$", ErrorMessage = "Log:ConsoleFormat (LOG_FORMAT) must be auto, text or json.")]
+    /// <summary>
+    /// Console format (env LOG_FORMAT): "auto" (plain text in a terminal or in Development, compact JSON when the output is
+    /// redirected: files, pipes, log collectors), "text" or "json". Default "auto".
+    /// </summary>
+    [RegularExpression("^(auto|text|json)$", ErrorMessage = "must be auto, text or json.")]
     public string ConsoleFormat { get; set; } = "auto";
 
     /// <summary>Milliseconds after which a request is logged as a slow-request warning (env SLOW_REQUEST_MS). Default 5000.</summary>

@@ -11,36 +11,20 @@ using Serilog.Formatting.Compact;
 namespace FileOptimizer.Hosting;
 
 /// <summary>
-/// Serilog for the whole service: console (text in Development, compact JSON otherwise), an application log and an
-/// errors-only log rolled by size and day, and one log line per request.
+/// Serilog for the whole service: console (plain text in a terminal or in Development, compact JSON otherwise), an
+/// application log and an errors-only log rolled by size and day, and one log line per request.
 /// The logger is built per host from the host's own services and never touches the static <see cref="Log.Logger"/>,
 /// so any number of hosts can run in one process (tests) without the bootstrap logger's "already frozen" trap.
 /// </summary>
 public static class LoggingSetup
 {
-    /// <summary>The plan's style of environment variables for these settings; they win over appsettings.json.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>
-    {
-        ["LOG_DIR"] = nameof(LoggingOptions.Directory),
-        ["LOG_FORMAT"] = nameof(LoggingOptions.ConsoleFormat),
-        ["SLOW_REQUEST_MS"] = nameof(LoggingOptions.SlowRequestMs),
-    };
-
     private const string TextTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
     public static WebApplicationBuilder AddFileOptimizerLogging(this WebApplicationBuilder builder)
     {
-        var aliases = new Dictionary<string, string?>();
-        foreach (var (variable, property) in Aliases)
-        {
-            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
-            {
-                aliases[$"{LoggingOptions.Section}:{property}"] = value;
-            }
-        }
-
-        builder.Configuration.AddInMemoryCollection(aliases);
-        builder.Services.AddOptions<LoggingOptions>().BindConfiguration(LoggingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<LoggingOptions>(LoggingOptions.Section).Validate<IConfiguration>(
+            (_, configuration) => configuration[PlanEnvironment.LogLevelKey] is not { } level || PlanEnvironment.Level(level) is not null,
+            $"{PlanEnvironment.Name(PlanEnvironment.LogLevelKey)} must be trace, debug, info, warn, error, fatal or none.");
 
         // Serilog replaces the default providers; providers added later (a test's output) still get every event.
         builder.Logging.ClearProviders();
@@ -92,9 +76,7 @@ public static class LoggingSetup
         }
 
         // Probes and scrapes arrive every few seconds: only worth a line when asked for.
-        return context.Request.Path.StartsWithSegments("/api/health", StringComparison.OrdinalIgnoreCase)
-            ? LogEventLevel.Debug
-            : LogEventLevel.Information;
+        return Probes.IsProbe(context) ? LogEventLevel.Debug : LogEventLevel.Information;
     }
 
     private static void Configure(IServiceProvider services, LoggerConfiguration logger)
@@ -107,8 +89,7 @@ public static class LoggingSetup
         logger.Enrich.FromLogContext()
             .Enrich.With<SecurityEventEnricher>();
 
-        var json = options.ConsoleFormat == "json" || (options.ConsoleFormat == "auto" && !environment.IsDevelopment());
-        if (options.Console && json)
+        if (options.Console && ConsoleIsJson(options.ConsoleFormat, Console.IsOutputRedirected, environment.IsDevelopment()))
         {
             logger.WriteTo.Console(new RenderedCompactJsonFormatter());
         }
@@ -141,6 +122,12 @@ public static class LoggingSetup
         }
     }
 
+    /// <summary>
+    /// JSON for whatever reads the console as data (a file, a pipe, a log collector: output redirected), plain text for a
+    /// person at a terminal or a developer (Development); LOG_FORMAT=json or text decides instead (the Dockerfile sets json).
+    /// </summary>
+    internal static bool ConsoleIsJson(string format, bool redirected, bool development) => format == "json" || (format == "auto" && redirected && !development);
+
     /// <summary>Reads the levels ASP.NET Core's way ("Logging:LogLevel": Default and one per category prefix).</summary>
     internal static void ApplyLevels(LoggerConfiguration logger, IConfigurationSection levels)
     {
@@ -157,15 +144,16 @@ public static class LoggingSetup
     /// <summary>Above Fatal: what "None" means, nothing is written.</summary>
     private const LogEventLevel Off = LogEventLevel.Fatal + 1;
 
-    internal static LogEventLevel? SerilogLevel(string? name) => name?.Trim().ToLowerInvariant() switch
+    /// <summary>Serilog's level for a level name (<see cref="PlanEnvironment.Level"/>); null for a name that is none.</summary>
+    internal static LogEventLevel? SerilogLevel(string? name) => PlanEnvironment.Level(name) switch
     {
-        "trace" or "verbose" => LogEventLevel.Verbose,
-        "debug" => LogEventLevel.Debug,
-        "information" or "info" => LogEventLevel.Information,
-        "warning" or "warn" => LogEventLevel.Warning,
-        "error" => LogEventLevel.Error,
-        "critical" or "fatal" => LogEventLevel.Fatal,
-        "none" => Off,
+        LogLevel.Trace => LogEventLevel.Verbose,
+        LogLevel.Debug => LogEventLevel.Debug,
+        LogLevel.Information => LogEventLevel.Information,
+        LogLevel.Warning => LogEventLevel.Warning,
+        LogLevel.Error => LogEventLevel.Error,
+        LogLevel.Critical => LogEventLevel.Fatal,
+        LogLevel.None => Off,
         _ => null,
     };
 

@@ -58,8 +58,7 @@ public static class MetricsSetup
     {
         var http = context.HttpContext;
         var status = context.ProblemDetails.Status ?? http.Response.StatusCode;
-        if (status < StatusCodes.Status400BadRequest || !HttpMethods.IsPost(http.Request.Method)
-            || !http.Request.Path.StartsWithSegments("/api/upload", StringComparison.OrdinalIgnoreCase))
+        if (status < StatusCodes.Status400BadRequest || !Uploads.IsUpload(http))
         {
             return;
         }

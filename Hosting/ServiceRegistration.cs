@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FileOptimizer.Endpoints;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Hosting;
 
@@ -9,8 +11,11 @@ public static class ServiceRegistration
     /// <summary>Binds every options class and validates it at start: a wrong value stops the service before it listens.</summary>
     public static IServiceCollection AddFileOptimizerOptions(this IServiceCollection services)
     {
-        services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<EventsOptions>().BindConfiguration(EventsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<UploadOptions>(UploadOptions.Section);
+        services.AddSettings<ImageLimits>(ImageLimits.Section);
+        services.AddSettings<StorageOptions>(StorageOptions.Section);
+        services.AddSettings<ProcessingOptions>(ProcessingOptions.Section);
+        services.AddSettings<EventsOptions>(EventsOptions.Section);
         return services;
     }
 

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace FileOptimizer.Hosting.Caching;
 
@@ -17,16 +16,16 @@ public static class CacheSetup
     /// </summary>
     public static IServiceCollection AddFileOptimizerCache(this IServiceCollection services)
     {
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<RedisOptions>(RedisOptions.Section);
         services.AddSingleton<RedisOptionsValidation>();
         services.AddSingleton<IConfigureOptions<RedisOptions>>(sp => sp.GetRequiredService<RedisOptionsValidation>());
         services.AddSingleton<IValidateOptions<RedisOptions>>(sp => sp.GetRequiredService<RedisOptionsValidation>());
+        services.AddSingleton<RedisConnection>();
         services.AddSingleton<IDistributedCache>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value is { IsConfigured: true } redis
             ? new RedisCache(Options.Create(new RedisCacheOptions
             {
                 InstanceName = redis.KeyPrefix,
-                // Connects without waiting for Redis: a Redis that is down at start is reconnected to in the background.
-                ConnectionMultiplexerFactory = async () => await ConnectionMultiplexer.ConnectAsync(redis.Connection()),
+                ConnectionMultiplexerFactory = sp.GetRequiredService<RedisConnection>().GetAsync,
             }))
             : new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
         services.AddSingleton<SharedCache>();

@@ -1,57 +1,51 @@
-using System.Buffers;
-using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FileOptimizer.Hosting.Health;
 
-/// <summary>
-/// The JSON of every health endpoint: {"status":"ok","timestamp":...,"durationMs":...,"checks":{"name":{"status":...,
-/// "description":...,"durationMs":...,...data}}}. Statuses are "ok", "degraded" and "unhealthy"; exception texts stay in the log.
-/// </summary>
-public static class HealthResponse
+/// <summary>A check's verdict as the API spells it (with the app's enum naming): "ok", "degraded", "unhealthy".</summary>
+public enum HealthState
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    Ok,
+    Degraded,
+    Unhealthy,
+}
 
-    public static string Name(HealthStatus status) => status switch
+/// <summary>
+/// The answer of every health endpoint, serialized with the app's JSON options:
+/// {"status":"ok","timestamp":...,"durationMs":...,"checks":{"name":{"status":...,"description":...,"durationMs":...,...facts}}}.
+/// Exception texts stay in the log.
+/// </summary>
+public sealed record HealthResponse(HealthState Status, DateTimeOffset Timestamp, double DurationMs, IReadOnlyDictionary<string, HealthCheckResponse> Checks)
+{
+    public static HealthResponse From(HealthReport report, DateTimeOffset now)
     {
-        HealthStatus.Healthy => "ok",
-        HealthStatus.Degraded => "degraded",
-        _ => "unhealthy",
+        ArgumentNullException.ThrowIfNull(report);
+        return new(
+            State(report.Status),
+            now,
+            Milliseconds(report.TotalDuration),
+            report.Entries.ToDictionary(
+                entry => entry.Key,
+                entry => new HealthCheckResponse(State(entry.Value.Status), entry.Value.Description, Milliseconds(entry.Value.Duration))
+                {
+                    Facts = entry.Value.Data.ToDictionary(),
+                }));
+    }
+
+    private static HealthState State(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => HealthState.Ok,
+        HealthStatus.Degraded => HealthState.Degraded,
+        _ => HealthState.Unhealthy,
     };
 
-    public static async Task WriteAsync(HttpContext context, HealthReport report)
-    {
-        var time = context.RequestServices.GetRequiredService<TimeProvider>();
-        context.Response.ContentType = "application/json; charset=utf-8";
-        var buffer = new ArrayBufferWriter<byte>();
-        await using var json = new Utf8JsonWriter(buffer);
-        json.WriteStartObject();
-        json.WriteString("status", Name(report.Status));
-        json.WriteString("timestamp", time.GetUtcNow());
-        json.WriteNumber("durationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
-        json.WriteStartObject("checks");
-        foreach (var (name, entry) in report.Entries)
-        {
-            json.WriteStartObject(name);
-            json.WriteString("status", Name(entry.Status));
-            if (entry.Description is { } description)
-            {
-                json.WriteString("description", description);
-            }
+    private static double Milliseconds(TimeSpan duration) => Math.Round(duration.TotalMilliseconds, 1);
+}
 
-            json.WriteNumber("durationMs", Math.Round(entry.Duration.TotalMilliseconds, 1));
-            foreach (var (key, value) in entry.Data)
-            {
-                json.WritePropertyName(key);
-                JsonSerializer.Serialize(json, value, value?.GetType() ?? typeof(object), Json);
-            }
-
-            json.WriteEndObject();
-        }
-
-        json.WriteEndObject();
-        json.WriteEndObject();
-        await json.FlushAsync(context.RequestAborted);
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
-    }
+/// <summary>One check: its verdict, what it found, how long it took, and its facts as further properties.</summary>
+public sealed record HealthCheckResponse(HealthState Status, string? Description, double DurationMs)
+{
+    [JsonExtensionData]
+    public IDictionary<string, object> Facts { get; init; } = new Dictionary<string, object>();
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using FileOptimizer.Hosting.Caching;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -10,7 +9,7 @@ namespace FileOptimizer.Hosting.Health;
 /// basic (GET /api/health): server, filesystem, queue;
 /// detailed: server, redis, filesystem, memory, disk, queue, dependencies;
 /// readiness: recovery, storage, capacity, shutdown, and redis when REDIS_REQUIRED is set; liveness: none (the process answers).
-/// Healthy and degraded answer 200, unhealthy 503.
+/// Healthy and degraded answer 200, unhealthy 503 (<see cref="HealthProbe"/>).
 /// </summary>
 public static class HealthSetup
 {
@@ -20,7 +19,7 @@ public static class HealthSetup
 
     public static IServiceCollection AddFileOptimizerHealthChecks(this IServiceCollection services)
     {
-        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<HealthOptions>(HealthOptions.Section);
         services.AddSingleton<ServerCheck>();
         services.AddSingleton<RedisCheck>();
         services.AddSingleton<FilesystemCheck>();
@@ -53,11 +52,4 @@ public static class HealthSetup
         });
         return services;
     }
-
-    /// <summary>Runs the checks with <paramref name="tag"/> (none: no check) and answers with <see cref="HealthResponse"/>.</summary>
-    public static HealthCheckOptions Endpoint(string? tag) => new()
-    {
-        Predicate = tag is null ? _ => false : registration => registration.Tags.Contains(tag),
-        ResponseWriter = HealthResponse.WriteAsync,
-    };
 }

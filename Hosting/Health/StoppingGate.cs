@@ -1,14 +1,11 @@
 using System.Globalization;
-using FileOptimizer.Processing;
-using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Processing.Jobs;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace FileOptimizer.Hosting.Health;
 
 /// <summary>
-/// Once the host is stopping (SIGTERM), uploads (POST /api/upload...) are refused with 503 ProblemDetails, Retry-After and
+/// Once the host is stopping (SIGTERM), uploads (the endpoints marked <see cref="Uploads.AsUploads"/>) are refused with 503 ProblemDetails, Retry-After and
 /// Connection: close, so nothing is accepted that the shutdown could strand; reads and downloads go on while jobs drain.
 /// </summary>
 public static class StoppingGate
@@ -21,7 +18,7 @@ public static class StoppingGate
         var retryAfter = app.ApplicationServices.GetRequiredService<IOptions<ProcessingOptions>>().Value.RetryAfterSeconds;
         return app.Use(async (context, next) =>
         {
-            if (stopping.IsCancellationRequested && IsUpload(context.Request))
+            if (stopping.IsCancellationRequested && Uploads.IsUpload(context))
             {
                 await RefuseAsync(context, retryAfter);
                 return;
@@ -31,25 +28,15 @@ public static class StoppingGate
         });
     }
 
-    private static bool IsUpload(HttpRequest request) =>
-        HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/api/upload", StringComparison.OrdinalIgnoreCase);
-
-    private static async Task RefuseAsync(HttpContext context, int retryAfterSeconds)
+    private static Task RefuseAsync(HttpContext context, int retryAfterSeconds)
     {
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         context.Response.Headers.Connection = "close";
-        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Shutting down",
-                Detail = "The server is shutting down and takes no new uploads. Try again in a moment.",
-                Extensions = { ["reason"] = Reason },
-            },
-        });
+        return ErrorHandling.RefuseAsync(
+            context,
+            StatusCodes.Status503ServiceUnavailable,
+            "Shutting down",
+            "The server is shutting down and takes no new uploads. Try again in a moment.",
+            new Dictionary<string, object?> { ["reason"] = Reason });
     }
 }

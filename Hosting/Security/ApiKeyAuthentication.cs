@@ -16,8 +16,7 @@ public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    IOptions<SecurityOptions> security,
-    IProblemDetailsService problems)
+    IOptions<SecurityOptions> security)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -51,20 +50,14 @@ public sealed class ApiKeyAuthentication(
         var wrong = Request.Headers.ContainsKey(HeaderName) || Request.Headers.Authorization.Count > 0;
         SecurityEvents.AuthenticationFailed(
             SecurityEvents.Logger(Context.RequestServices), wrong ? "wrong-key" : "missing-key", Request.Method, Request.Path, SecurityEvents.Client(Context));
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"Bearer realm=\"FileOptimizer\"{(wrong ? ", error=\"invalid_token\"" : "")}";
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Title = "API key required",
-                Detail = wrong
-                    ? "The API key is wrong. Send the server's key in the X-API-Key header or as Authorization: Bearer <key>."
-                    : "This server requires an API key. Send it in the X-API-Key header or as Authorization: Bearer <key>.",
-            },
-        });
+        await ErrorHandling.RefuseAsync(
+            Context,
+            StatusCodes.Status401Unauthorized,
+            "API key required",
+            wrong
+                ? "The API key is wrong. Send the server's key in the X-API-Key header or as Authorization: Bearer <key>."
+                : "This server requires an API key. Send it in the X-API-Key header or as Authorization: Bearer <key>.");
     }
 
     // Hashing first makes both sides the same length, so the comparison time says nothing about the key.

@@ -7,7 +7,8 @@ namespace FileOptimizer.Hosting.Security;
 
 /// <summary>
 /// The API plan's limits on the built-in RateLimiter: a global window over every API request and one policy per route
-/// group, each partitioned per client (address plus User-Agent). Health probes and the page's static files are not counted.
+/// group, each partitioned per client (address plus User-Agent). Only the API (/api) counts: the page's static files and the
+/// API description do not, and probes (<see cref="Probes"/>) are exempt through their endpoint metadata.
 /// </summary>
 public static class RateLimiting
 {
@@ -23,13 +24,13 @@ public static class RateLimiting
 
     public static IServiceCollection AddApiRateLimits(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<RateLimitOptions>(RateLimitOptions.Section);
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, configured) =>
         {
             var limits = configured.Value;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                limits.Skip || !context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/api/health")
+                limits.Skip || !context.Request.Path.StartsWithSegments("/api")
                     ? RateLimitPartition.GetNoLimiter("none")
                     : Window(ClientKey(context), limits.Global, LongWindow));
             AddPolicy(limiter, Upload, limits, limits.Upload, LongWindow);
@@ -49,14 +50,19 @@ public static class RateLimiting
     }
 
     private static void AddPolicy(RateLimiterOptions limiter, string name, RateLimitOptions limits, int permits, TimeSpan window) =>
-        limiter.AddPolicy(name, context =>
-        {
-            // The global window is asked first; reaching this route's partition means it let the request through.
-            context.Items[PolicyItem] = name;
-            return limits.Skip ? RateLimitPartition.GetNoLimiter("none") : Window(ClientKey(context), permits, window);
-        });
+        limiter.AddPolicy(name, context => limits.Skip ? RateLimitPartition.GetNoLimiter("none") : Window(ClientKey(context), permits, window));
 
-    private const string PolicyItem = "rate-limit-policy";
+    /// <summary>
+    /// The limit that refused: the route's policy (its endpoint metadata), unless the client has used up the global window,
+    /// which is asked first (a request that took the global window's last permit and was then refused by its route is
+    /// reported as global too: the next one would be).
+    /// </summary>
+    private static string RejectingPolicy(HttpContext context)
+    {
+        var global = context.RequestServices.GetRequiredService<IOptions<RateLimiterOptions>>().Value.GlobalLimiter;
+        var route = context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
+        return route is null || global?.GetStatistics(context)?.CurrentAvailablePermits == 0 ? "global" : route;
+    }
 
     private static RateLimitPartition<string> Window(string key, int permits, TimeSpan window) =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
@@ -70,22 +76,16 @@ public static class RateLimiting
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
         var context = rejected.HttpContext;
-        var policy = context.Items[PolicyItem] as string ?? "global";
+        var policy = RejectingPolicy(context);
         SecurityEvents.RateLimited(SecurityEvents.Logger(context.RequestServices), policy, SecurityEvents.Client(context), context.Request.Method, context.Request.Path);
         context.RequestServices.GetRequiredService<OptimizerMetrics>().RecordRateLimited(policy);
         var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 60;
-        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
-                Detail = $"This client has used up its {policy} limit. Try again in {retryAfter} s.",
-                Extensions = { ["policy"] = policy },
-            },
-        });
+        await ErrorHandling.RefuseAsync(
+            context,
+            StatusCodes.Status429TooManyRequests,
+            "Too many requests",
+            $"This client has used up its {policy} limit. Try again in {retryAfter} s.",
+            new Dictionary<string, object?> { ["policy"] = policy });
     }
 }

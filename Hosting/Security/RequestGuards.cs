@@ -4,14 +4,14 @@ namespace FileOptimizer.Hosting.Security;
 
 /// <summary>
 /// Requests refused before they reach an endpoint: known scanners and empty User-Agents (403), and browsers calling from
-/// an origin that is neither this server nor in CORS_ORIGIN (403, as the API plan says). Health probes pass.
+/// an origin that is neither this server nor in CORS_ORIGIN (403, as the API plan says). Probes (<see cref="Probes"/>) pass.
 /// </summary>
-public sealed class RequestGuards(RequestDelegate next, IOptions<SecurityOptions> options, IProblemDetailsService problems)
+public sealed class RequestGuards(RequestDelegate next, IOptions<SecurityOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!request.Path.StartsWithSegments("/api/health"))
+        if (!Probes.IsProbe(context))
         {
             var agent = request.Headers.UserAgent.ToString();
             var security = options.Value;
@@ -42,13 +42,6 @@ public sealed class RequestGuards(RequestDelegate next, IOptions<SecurityOptions
     private static bool IsSameOrigin(string origin, HttpRequest request) =>
         string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
 
-    private async Task RefuseAsync(HttpContext context, string title, string detail)
-    {
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = { Status = StatusCodes.Status403Forbidden, Title = title, Detail = detail },
-        });
-    }
+    private static Task RefuseAsync(HttpContext context, string title, string detail) =>
+        ErrorHandling.RefuseAsync(context, StatusCodes.Status403Forbidden, title, detail);
 }

@@ -30,10 +30,6 @@ public sealed class SecurityOptions : IValidatableObject
     [Range(0L, long.MaxValue)]
     public long MinFreeDiskBytes { get; set; } = 1_000_000_000;
 
-    /// <summary>Seconds a client may take to send its request headers (slowloris). Default 15.</summary>
-    [Range(1, 300)]
-    public int RequestHeadersTimeoutSeconds { get; set; } = 15;
-
     public IReadOnlyList<string> AllowedOrigins => Split(CorsOrigins);
 
     public IReadOnlyList<string> ProxyAddresses => Split(TrustedProxies);
@@ -42,18 +38,18 @@ public sealed class SecurityOptions : IValidatableObject
     {
         if (AuthEnabled && string.IsNullOrWhiteSpace(ApiKey))
         {
-            yield return new ValidationResult("AUTH_ENABLED is true but API_KEY is empty: set API_KEY to a secret of at least 16 characters.", [nameof(ApiKey)]);
+            yield return new ValidationResult("is empty but AUTH_ENABLED is true: set it to a secret of at least 16 characters.", [nameof(ApiKey)]);
         }
         else if (AuthEnabled && ApiKey!.Length < 16)
         {
-            yield return new ValidationResult("API_KEY must be at least 16 characters long.", [nameof(ApiKey)]);
+            yield return new ValidationResult("must be at least 16 characters.", [nameof(ApiKey)]);
         }
 
         foreach (var proxy in ProxyAddresses)
         {
             if (!System.Net.IPAddress.TryParse(proxy, out _))
             {
-                yield return new ValidationResult($"TRUSTED_PROXIES holds '{proxy}', which is not an IP address.", [nameof(TrustedProxies)]);
+                yield return new ValidationResult($"holds '{proxy}', which is not an IP address.", [nameof(TrustedProxies)]);
             }
         }
 
@@ -61,7 +57,7 @@ public sealed class SecurityOptions : IValidatableObject
         {
             if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.AbsolutePath != "/")
             {
-                yield return new ValidationResult($"CORS_ORIGIN holds '{origin}', which is not an origin such as https://example.com.", [nameof(CorsOrigins)]);
+                yield return new ValidationResult($"holds '{origin}', which is not an origin such as https://example.com.", [nameof(CorsOrigins)]);
             }
         }
     }

@@ -16,7 +16,7 @@ public static class SecuritySetup
     /// <summary>API key, rate limits, CORS, trusted proxies.</summary>
     public static IServiceCollection AddApiSecurity(this IServiceCollection services)
     {
-        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSettings<SecurityOptions>(SecurityOptions.Section);
         services.AddAuthentication(ApiKeyAuthentication.SchemeName).AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         // Every endpoint needs an authenticated caller unless it says otherwise (health probes, metrics, OpenAPI);
         // with AUTH_ENABLED off, everyone is authenticated.

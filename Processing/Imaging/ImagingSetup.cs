@@ -8,7 +8,6 @@ public static class ImagingSetup
     /// </summary>
     public static IServiceCollection AddImaging(this IServiceCollection services, Func<IServiceProvider, string> temporaryFolder)
     {
-        services.AddOptions<ImageLimits>().BindConfiguration(ImageLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService(sp => new LibvipsStartup(temporaryFolder(sp)));
         services.AddSingleton<IMediaProcessor, ImageProcessor>();
         return services;

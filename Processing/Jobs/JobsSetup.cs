@@ -5,8 +5,6 @@ public static class JobsSetup
     /// <summary>The job machinery: store, queue, intake, control, recovery at start, workers, retention sweeper.</summary>
     public static IServiceCollection AddJobs(this IServiceCollection services)
     {
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<MediaProcessors>();
         services.AddSingleton<JobStore>();

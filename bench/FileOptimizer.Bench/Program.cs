@@ -11,8 +11,15 @@ Console.CancelKeyPress += (_, e) =>
 
 System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
 Report.Line($"FileOptimizer bench, mode {arguments.Mode}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
-return arguments.Mode switch
+var exitCode = arguments.Mode switch
 {
     BenchArguments.Throughput => await ThroughputBench.RunAsync(arguments, stop.Token),
     _ => await LoadBench.RunAsync(arguments, stop.Token),
 };
+if (exitCode == 0 && Report.Missed > 0)
+{
+    Report.Line($"{Report.Missed} target(s) missed: exit code {Report.MissedExitCode}");
+    return Report.MissedExitCode;
+}
+
+return exitCode;

@@ -3,10 +3,26 @@ namespace FileOptimizer.Bench;
 /// <summary>Figures as plain lines on the console.</summary>
 public static class Report
 {
+    /// <summary>The bench's exit code when a target was missed (errors exit 1 or with the runtime's code).</summary>
+    public const int MissedExitCode = 2;
+
+    private static int _missed;
+
+    /// <summary>Targets judged MISS so far.</summary>
+    public static int Missed => Volatile.Read(ref _missed);
+
     public static void Line(string text) => Console.WriteLine(text);
 
-    /// <summary>"PASS" or "MISS" after a target's figure.</summary>
-    public static string Verdict(bool met) => met ? "PASS" : "MISS";
+    /// <summary>"PASS" or "MISS" after a target's figure; a miss is counted for the exit code.</summary>
+    public static string Verdict(bool met)
+    {
+        if (!met)
+        {
+            Interlocked.Increment(ref _missed);
+        }
+
+        return met ? "PASS" : "MISS";
+    }
 
     public static string Megabytes(long bytes) => $"{bytes / 1048576.0:0.0} MB";
 

@@ -8,10 +8,7 @@ public sealed class OpenApiTests
     [Fact]
     public async Task The_openapi_document_lists_every_route_of_the_plan_with_its_problem_answers()
     {
-        using var app = new OptimizerApp();
-        using var api = app.Api();
-
-        var document = (await api.Http.GetFromJsonAsync<JsonObject>("/openapi/v1.json", TestContext.Current.CancellationToken))!;
+        var document = await DocumentAsync();
 
         var paths = document["paths"]!.AsObject();
         string[] routes =
@@ -29,5 +26,31 @@ public sealed class OpenApiTests
         Assert.True(upload.ContainsKey("415"));
         Assert.Contains("application/problem+json", upload["413"]!["content"]!.AsObject().Select(c => c.Key));
         Assert.NotNull(document["components"]!["schemas"]!["JobStatusResponse"]);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_lists_the_health_routes_with_their_answer()
+    {
+        var document = await DocumentAsync();
+
+        var paths = document["paths"]!.AsObject();
+        foreach (var route in (string[])["/api/health", "/api/health/detailed", "/api/health/readiness", "/api/health/liveness"])
+        {
+            Assert.True(paths.ContainsKey(route), $"{route} is missing from the OpenAPI document");
+            var get = paths[route]!["get"]!;
+            Assert.Equal("Health", get["tags"]![0]!.GetValue<string>());
+            Assert.Equal(["200", "503"], get["responses"]!.AsObject().Select(r => r.Key).Order());
+        }
+
+        var health = document["components"]!["schemas"]!["HealthResponse"]!["properties"]!.AsObject();
+        Assert.Equal(["status", "timestamp", "durationMs", "checks"], health.Select(p => p.Key));
+    }
+
+    /// <summary>The OpenAPI document of a fresh service.</summary>
+    private static async Task<JsonObject> DocumentAsync()
+    {
+        using var app = new OptimizerApp();
+        using var api = app.Api();
+        return (await api.Http.GetFromJsonAsync<JsonObject>("/openapi/v1.json", TestContext.Current.CancellationToken))!;
     }
 }

@@ -13,14 +13,17 @@ namespace FileOptimizer.Tests.Infrastructure;
 public sealed class OptimizerApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
     private readonly bool _ownsStorage;
 
     /// <param name="kestrel">
     /// False: the in-memory test server. Tests of start-up failures use it, because a host that fails while Kestrel
     /// starts is disposed under the factory and surfaces as ObjectDisposedException instead of its own error.
     /// </param>
-    public OptimizerApp(IDictionary<string, string?>? settings = null, string? storageRoot = null, bool kestrel = true)
+    /// <param name="services">Registrations on top of the service's own, for a test that needs a part the service lacks.</param>
+    public OptimizerApp(IDictionary<string, string?>? settings = null, string? storageRoot = null, bool kestrel = true, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _ownsStorage = storageRoot is null;
         StorageRoot = storageRoot ?? TestFiles.NewTempDirectory("storage");
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
@@ -70,6 +73,10 @@ public sealed class OptimizerApp : WebApplicationFactory<Program>
         }
 
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new TestOutputLoggerProvider()).SetMinimumLevel(LogLevel.Information));
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
+        }
     }
 
     protected override void Dispose(bool disposing)

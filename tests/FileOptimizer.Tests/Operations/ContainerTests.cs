@@ -37,6 +37,7 @@ public sealed partial class ContainerTests
         var environment = runtime.Environment();
         Assert.Equal("8000", environment["PORT"]);
         Assert.Equal("", environment["ASPNETCORE_HTTP_PORTS"]);
+        Assert.Equal("json", environment["LOG_FORMAT"]); // also when "docker run -t" gives it a terminal
         Assert.Contains($"\"{environment["TEMP_DIR"]}\"", Assert.Single(runtime.All("VOLUME")).Arguments);
         var healthcheck = Assert.Single(runtime.All("HEALTHCHECK")).Arguments;
         Assert.EndsWith("""CMD ["dotnet", "FileOptimizer.dll", "--health-check"]""", healthcheck);

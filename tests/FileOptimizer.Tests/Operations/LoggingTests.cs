@@ -222,6 +222,17 @@ public sealed class LoggingTests
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(service.Storage!, "logs"), "app-*.log"));
     }
 
+    [Theory]
+    [InlineData("auto", false, false, false)] // dotnet run in a terminal: text for the person reading it
+    [InlineData("auto", true, false, true)] // a file, a pipe, a log collector: JSON
+    [InlineData("auto", true, true, false)] // a developer's redirected console (docker compose) stays readable
+    [InlineData("json", false, false, true)] // the Dockerfile's LOG_FORMAT=json, also under "docker run -t"
+    [InlineData("text", true, false, false)]
+    public void The_console_format_follows_LOG_FORMAT_and_else_whether_a_terminal_or_a_developer_reads_it(string format, bool redirected, bool development, bool json)
+    {
+        Assert.Equal(json, FileOptimizer.Hosting.LoggingSetup.ConsoleIsJson(format, redirected, development));
+    }
+
     private static async Task<string> WaitForOutputAsync(ServiceProcess service, Func<string, bool> wanted)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

@@ -60,7 +60,7 @@ public sealed class ApiKeyTests() : ServiceTest(new Dictionary<string, string?> 
 public sealed class AuthConfigurationTests
 {
     [Theory]
-    [InlineData(null, "API_KEY is empty")]
+    [InlineData(null, "(API_KEY) is empty")]
     [InlineData("short", "at least 16")]
     public void Auth_enabled_without_a_proper_key_stops_the_service_at_start(string? key, string message)
     {

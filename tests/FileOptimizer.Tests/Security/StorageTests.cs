@@ -54,7 +54,7 @@ public sealed class StorageTests
     [Fact]
     public async Task A_client_that_sends_headers_too_slowly_is_cut_off_while_others_are_served()
     {
-        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Security:RequestHeadersTimeoutSeconds"] = "2" });
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Server:RequestHeadersTimeoutSeconds"] = "2" });
         using var api = app.Api();
         var address = api.Http.BaseAddress!;
         using var slow = new TcpClient();
