@@ -1,12 +1,21 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using NetVips;
 
 namespace FileOptimizer.Processing.Imaging.Quality;
 
 /// <summary>
-/// SSIMULACRA 2.1 (Cloudinary, Jon Sneyers), the perceptual metric of cloudinary/ssimulacra2 at 81feacf, on libvips
-/// operations. 100 means identical; 90 visually lossless, 70 high quality, 50 medium, 30 low.
+/// SSIMULACRA 2.1 (Cloudinary, Jon Sneyers), the perceptual metric of cloudinary/ssimulacra2 at 81feacf. 100 means
+/// identical; 90 visually lossless, 80 very high quality, 70 high, 50 medium, 30 low.
 /// <para>
-/// Beyond the reference: images with alpha (either side) are scored over a dark and a light background and the
+/// libvips decodes, converts and blends the images, downsamples them and computes and averages the error maps. The
+/// XYB conversion and the recursive Gaussian are C# (see <see cref="Xyb"/> and <see cref="RecursiveGaussian"/>):
+/// the reference's single-precision rounding in those steps is part of its score, and they repeat it exactly, so
+/// scores agree with the reference tool to about 1e-8 when both decode the same pixels.
+/// </para>
+/// <para>
+/// Beyond the reference: images with alpha (on either side) are scored over a dark and a light background and the
 /// worse score kept; animations are scored on up to three evenly spaced frames and the worst frame kept.
 /// </para>
 /// </summary>
@@ -146,24 +155,26 @@ public static class Ssimulacra2
     private static double ScoreFrame(Image reference, Image distorted)
     {
         using var scope = new ImageScope();
-        var (referenceColour, referenceAlpha) = Normalise(reference, scope);
-        var (distortedColour, distortedAlpha) = Normalise(distorted, scope);
+
+        // Each side is decoded and converted once: the scales read it band by band, twice with alpha, and a sequential
+        // source (a thumbnail, a streamed file) can be read only once.
+        var referencePixels = scope.Keep(Normalise(reference, scope).CopyMemory());
+        var distortedPixels = ReferenceEquals(reference, distorted) ? referencePixels : scope.Keep(Normalise(distorted, scope).CopyMemory());
+        var (referenceColour, referenceAlpha) = Split(referencePixels, scope);
+        var (distortedColour, distortedAlpha) = Split(distortedPixels, scope);
         if (referenceAlpha is null && distortedAlpha is null)
         {
-            return Transform(Norms(Linearise(referenceColour, null, 0, scope), Linearise(distortedColour, null, 0, scope)));
+            return Transform(Norms(referenceColour, null, distortedColour, null, 0.0f));
         }
 
         // As ssimulacra2_main.cc does for an original with alpha: blend over dark and bright, keep the worse.
-        return AlphaBackgrounds.Min(background => Transform(Norms(
-            Linearise(referenceColour, referenceAlpha, background, scope),
-            Linearise(distortedColour, distortedAlpha, background, scope))));
+        return AlphaBackgrounds.Min(background => Transform(Norms(referenceColour, referenceAlpha, distortedColour, distortedAlpha, background)));
     }
 
     /// <summary>
-    /// Three colour bands of 8-bit or 16-bit sRGB (embedded ICC profile applied) and the alpha band if any, in the
-    /// same format.
+    /// 8-bit or 16-bit sRGB with the embedded ICC profile applied: three colour bands, then the alpha band if any.
     /// </summary>
-    private static (Image Colour, Image? Alpha) Normalise(Image image, ImageScope scope)
+    private static Image Normalise(Image image, ImageScope scope)
     {
         if (image.Contains("icc-profile-data"))
         {
@@ -176,13 +187,7 @@ public static class Ssimulacra2
             var integer = image.Format == Enums.BandFormat.Uchar || sixteenBit;
             var rgb = image.Interpretation is Enums.Interpretation.Srgb or Enums.Interpretation.Rgb16
                 or Enums.Interpretation.Rgb or Enums.Interpretation.Multiband;
-            if (!integer || !rgb)
-            {
-                image = scope.Keep(image.Colourspace(sixteenBit ? Enums.Interpretation.Rgb16 : Enums.Interpretation.Srgb));
-            }
-
-            var colour = scope.Keep(image.ExtractBand(0, n: 3));
-            return (colour, image.Bands > 3 ? scope.Keep(image.ExtractBand(3)) : null);
+            return integer && rgb ? image : scope.Keep(image.Colourspace(sixteenBit ? Enums.Interpretation.Rgb16 : Enums.Interpretation.Srgb));
         }
 
         if (image.Format != Enums.BandFormat.Uchar && !sixteenBit)
@@ -192,45 +197,52 @@ public static class Ssimulacra2
 
         // Grey: the reference converts grey the same way as three equal channels.
         var grey = scope.Keep(image.ExtractBand(0));
-        return (scope.Keep(grey.Bandjoin(grey, grey)), image.Bands > 1 ? scope.Keep(image.ExtractBand(1)) : null);
+        return scope.Keep(image.Bands > 1 ? grey.Bandjoin(grey, grey, scope.Keep(image.ExtractBand(1))) : grey.Bandjoin(grey, grey));
     }
 
-    /// <summary>Float linear sRGB (0..1), blended first over <paramref name="background"/> if there is an alpha band.</summary>
-    private static Image Linearise(Image colour, Image? alpha, double background, ImageScope scope)
+    private static (Image Colour, Image? Alpha) Split(Image image, ImageScope scope) =>
+        (scope.Keep(image.ExtractBand(0, n: 3)), image.Bands > 3 ? scope.Keep(image.ExtractBand(3)) : null);
+
+    /// <summary>
+    /// One band as float linear sRGB (0..1), blended first over <paramref name="background"/> if there is an alpha band.
+    /// </summary>
+    private static Image Linearise(Image band, Image? alpha, float background, ImageScope scope)
     {
-        var sixteenBit = colour.Format == Enums.BandFormat.Ushort;
+        var sixteenBit = band.Format == Enums.BandFormat.Ushort;
         if (alpha is null)
         {
             var table = sixteenBit ? SrgbTransfer.Table16 : SrgbTransfer.Table8;
             var lut = scope.Keep(Image.NewFromMemoryCopy<float>(table, table.Length, 1, 1, Enums.BandFormat.Float));
-            return scope.Keep(colour.Maplut(lut));
+            return scope.Keep(band.Maplut(lut));
         }
 
         // The reference's AlphaBlend, in encoded sRGB and single precision: a * colour + (1 - a) * background.
         var scale = sixteenBit ? 1.0f / 65535 : 1.0f / 255;
-        var encoded = scope.Keep(colour.Linear([scale], [0.0]));
+        var encoded = scope.Keep(band.Linear([scale], [0.0]));
         var opacity = scope.Keep(alpha.Linear([scale], [0.0]));
         var transparency = scope.Keep(opacity.Linear([-1.0], [1.0]));
-        var behind = scope.Keep(transparency.Linear([(double)(float)background], [0.0]));
+        var behind = scope.Keep(transparency.Linear([background], [0.0]));
         var blended = scope.Keep(scope.Keep(opacity.Multiply(encoded)).Add(behind));
         return SrgbTransfer.ToLinear(blended, scope);
     }
 
-    internal static List<double[]> DebugNorms(Image reference, Image distorted)
+    /// <summary>The sub-scores of every scale for two images of the same size (colour bands, optional alpha).</summary>
+    private static List<double[]> Norms(Image referenceColour, Image? referenceAlpha, Image distortedColour, Image? distortedAlpha, float background)
     {
-        using var scope = new ImageScope();
-        var (a, _) = Normalise(reference, scope);
-        var (b, _) = Normalise(distorted, scope);
-        return Norms(Linearise(a, null, 0, scope), Linearise(b, null, 0, scope));
-    }
+        var width = referenceColour.Width;
+        var height = referenceColour.Height;
+        using var work = new Workspace((width + 1) * (height + 1));
+        using (var scope = new ImageScope())
+        {
+            for (var band = 0; band < 3; band++)
+            {
+                var referenceBand = Linearise(scope.Keep(referenceColour.ExtractBand(band)), referenceAlpha, background, scope);
+                CopyTo(referenceBand, work.Plane(Workspace.ReferenceLinear + band, width * height));
+                var distortedBand = Linearise(scope.Keep(distortedColour.ExtractBand(band)), distortedAlpha, background, scope);
+                CopyTo(distortedBand, work.Plane(Workspace.DistortedLinear + band, width * height));
+            }
+        }
 
-    /// <summary>The sub-scores of every scale for two float linear-sRGB images of the same size.</summary>
-    private static List<double[]> Norms(Image referenceLinear, Image distortedLinear)
-    {
-        var width = referenceLinear.Width;
-        var height = referenceLinear.Height;
-        var reference = Planes(referenceLinear);
-        var distorted = Planes(distortedLinear);
         var norms = new List<double[]>(Scales);
         for (var scale = 0; scale < Scales; scale++)
         {
@@ -242,72 +254,103 @@ public static class Ssimulacra2
 
             if (scale > 0)
             {
-                reference = reference.Select(plane => Downsample(plane, width, height)).ToArray();
-                distorted = distorted.Select(plane => Downsample(plane, width, height)).ToArray();
+                for (var plane = Workspace.ReferenceLinear; plane < Workspace.DistortedLinear + 3; plane++)
+                {
+                    Downsample(work, plane, width, height);
+                }
+
                 width = (width + 1) / 2;
                 height = (height + 1) / 2;
             }
 
-            norms.Add(ScaleNorms(reference, distorted, width, height));
+            norms.Add(ScaleNorms(work, width, height));
         }
 
         return norms;
     }
 
-    /// <summary>The three bands of an image as separate float arrays, computed once.</summary>
-    private static float[][] Planes(Image image)
+    /// <summary>Computes a one-band float image into memory the caller owns.</summary>
+    private static unsafe void CopyTo(Image image, Span<float> target)
     {
-        using var memory = image.CopyMemory();
-        var planes = new float[image.Bands][];
-        for (var band = 0; band < planes.Length; band++)
+        var pointer = image.WriteToMemory(out var size);
+        try
         {
-            using var plane = memory.ExtractBand(band);
-            planes[band] = plane.WriteToMemory<float>();
+            new ReadOnlySpan<float>((void*)pointer, checked((int)(size / sizeof(float)))).CopyTo(target);
         }
-
-        return planes;
+        finally
+        {
+            NetVips.NetVips.Free(pointer);
+        }
     }
 
     /// <summary>
-    /// The reference's box downsample by 2: each output is ((a + b) + c + d) * 0.25 in single precision, the last row
-    /// and column repeated at an odd edge. libvips's shrink averages in another order, and at the coarse scales of a
-    /// near-lossless pair that last-bit difference moves the score, so the four phases are added here in order.
+    /// The reference's box downsample by 2, in place: each output is ((a + b) + c + d) * 0.25 in single precision, the
+    /// last row and column repeated at an odd edge. libvips's shrink rounds in another order, and at the coarse scales
+    /// of a near-lossless pair that last-bit difference moves the score; so the plane is read as a two-band image
+    /// whose rows hold two source rows, which makes the four addends bands of two crops, added in the reference's order.
     /// </summary>
-    private static float[] Downsample(float[] plane, int width, int height)
+    private static void Downsample(Workspace work, int plane, int width, int height)
     {
         using var scope = new ImageScope();
         var evenWidth = width + (width & 1);
         var evenHeight = height + (height & 1);
-        var image = scope.Keep(Image.NewFromMemory(plane, width, height, 1, Enums.BandFormat.Float));
-        var even = scope.Keep(image.Embed(0, 0, evenWidth, evenHeight, extend: Enums.Extend.Copy));
-        Image Phase(int dx, int dy) =>
-            scope.Keep(scope.Keep(even.Embed(-dx, -dy, evenWidth, evenHeight, extend: Enums.Extend.Copy)).Subsample(2, 2));
-        var sum = scope.Keep(scope.Keep(scope.Keep(Phase(0, 0).Add(Phase(1, 0))).Add(Phase(0, 1))).Add(Phase(1, 1)));
-        return scope.Keep(sum.Linear([0.25], [0.0])).WriteToMemory<float>();
+        var source = plane;
+        if (evenWidth != width || evenHeight != height)
+        {
+            PadToEven(work.Plane(plane, width * height), work.Plane(Workspace.Product, evenWidth * evenHeight), width, height);
+            source = Workspace.Product;
+        }
+
+        var pairs = scope.Keep(Image.NewFromMemory<float>(work.Memory(source, evenWidth * evenHeight), evenWidth, evenHeight / 2, 2, Enums.BandFormat.Float));
+        var upper = scope.Keep(pairs.Crop(0, 0, evenWidth / 2, evenHeight / 2));
+        var lower = scope.Keep(pairs.Crop(evenWidth / 2, 0, evenWidth / 2, evenHeight / 2));
+        var sum = scope.Keep(scope.Keep(upper.ExtractBand(0)).Add(scope.Keep(upper.ExtractBand(1))));
+        sum = scope.Keep(sum.Add(scope.Keep(lower.ExtractBand(0))));
+        sum = scope.Keep(sum.Add(scope.Keep(lower.ExtractBand(1))));
+        CopyTo(scope.Keep(sum.Linear([0.25], [0.0])), work.Plane(plane, evenWidth / 2 * (evenHeight / 2)));
+    }
+
+    /// <summary>The plane with its last column and row repeated where the size is odd.</summary>
+    private static void PadToEven(ReadOnlySpan<float> plane, Span<float> even, int width, int height)
+    {
+        var evenWidth = width + (width & 1);
+        var evenHeight = height + (height & 1);
+        for (var y = 0; y < evenHeight; y++)
+        {
+            var source = plane.Slice(Math.Min(y, height - 1) * width, width);
+            var target = even.Slice(y * evenWidth, evenWidth);
+            source.CopyTo(target);
+            target[^1] = source[^1];
+        }
     }
 
     /// <summary>
     /// The 18 sub-scores of one scale: for X, Y and B, the 1-norm and 4-norm of the SSIM error, of the ringing
     /// (artifact) map and of the blurring (detail lost) map, in the order [map][norm][channel].
     /// </summary>
-    private static double[] ScaleNorms(float[][] referenceLinear, float[][] distortedLinear, int width, int height)
+    private static double[] ScaleNorms(Workspace work, int width, int height)
     {
         var pixels = width * height;
-        var reference = Xyb(referenceLinear, pixels);
-        var distorted = Xyb(distortedLinear, pixels);
-        var product = GC.AllocateUninitializedArray<float>(pixels);
-        var temp = GC.AllocateUninitializedArray<float>(pixels);
+        Xyb.FromLinearSrgb(
+            work.Plane(Workspace.ReferenceLinear, pixels), work.Plane(Workspace.ReferenceLinear + 1, pixels), work.Plane(Workspace.ReferenceLinear + 2, pixels),
+            work.Plane(Workspace.ReferenceXyb, pixels), work.Plane(Workspace.ReferenceXyb + 1, pixels), work.Plane(Workspace.ReferenceXyb + 2, pixels));
+        Xyb.FromLinearSrgb(
+            work.Plane(Workspace.DistortedLinear, pixels), work.Plane(Workspace.DistortedLinear + 1, pixels), work.Plane(Workspace.DistortedLinear + 2, pixels),
+            work.Plane(Workspace.DistortedXyb, pixels), work.Plane(Workspace.DistortedXyb + 1, pixels), work.Plane(Workspace.DistortedXyb + 2, pixels));
         var result = new double[18];
         for (var channel = 0; channel < 3; channel++)
         {
-            var x1 = reference[channel];
-            var x2 = distorted[channel];
-            var mu1 = Blur(x1, temp, width, height);
-            var mu2 = Blur(x2, temp, width, height);
-            var sigma11 = Blur(Multiply(x1, x1, product), temp, width, height);
-            var sigma22 = Blur(Multiply(x2, x2, product), temp, width, height);
-            var sigma12 = Blur(Multiply(x1, x2, product), temp, width, height);
-            var means = ChannelMeans(width, height, x1, x2, mu1, mu2, sigma11, sigma22, sigma12);
+            var x1 = work.Plane(Workspace.ReferenceXyb + channel, pixels);
+            var x2 = work.Plane(Workspace.DistortedXyb + channel, pixels);
+            var product = work.Plane(Workspace.Product, pixels);
+            var temp = work.Plane(Workspace.Temp, pixels);
+            var blur = RecursiveGaussian.Ssimulacra2;
+            blur.Blur(x1, work.Plane(Workspace.Mu1, pixels), temp, width, height);
+            blur.Blur(x2, work.Plane(Workspace.Mu2, pixels), temp, width, height);
+            blur.Blur(Multiply(x1, x1, product), work.Plane(Workspace.Sigma11, pixels), temp, width, height);
+            blur.Blur(Multiply(x2, x2, product), work.Plane(Workspace.Sigma22, pixels), temp, width, height);
+            blur.Blur(Multiply(x1, x2, product), work.Plane(Workspace.Sigma12, pixels), temp, width, height);
+            var means = ChannelMeans(work, channel, width, height);
             for (var map = 0; map < 3; map++)
             {
                 result[Index(map, 0, channel)] = means[map];
@@ -318,32 +361,18 @@ public static class Ssimulacra2
         return result;
     }
 
-    private static float[][] Xyb(float[][] linear, int pixels)
-    {
-        float[][] planes = [new float[pixels], new float[pixels], new float[pixels]];
-        Quality.Xyb.FromLinearSrgb(linear[0], linear[1], linear[2], planes[0], planes[1], planes[2]);
-        return planes;
-    }
-
-    private static float[] Blur(float[] input, float[] temp, int width, int height)
-    {
-        var output = GC.AllocateUninitializedArray<float>(input.Length);
-        RecursiveGaussian.Ssimulacra2.Blur(input, output, temp, width, height);
-        return output;
-    }
-
     /// <summary>Products of single-precision values are correctly rounded in either place; this saves a round trip.</summary>
-    private static float[] Multiply(float[] a, float[] b, float[] product)
+    private static Span<float> Multiply(Span<float> a, Span<float> b, Span<float> product)
     {
-        var va = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(a.AsSpan());
-        var vb = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(b.AsSpan());
-        var vp = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(product.AsSpan());
+        var va = MemoryMarshal.Cast<float, Vector<float>>(a);
+        var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
+        var vp = MemoryMarshal.Cast<float, Vector<float>>(product);
         for (var i = 0; i < va.Length; i++)
         {
             vp[i] = va[i] * vb[i];
         }
 
-        for (var i = va.Length * System.Numerics.Vector<float>.Count; i < a.Length; i++)
+        for (var i = va.Length * Vector<float>.Count; i < a.Length; i++)
         {
             product[i] = a[i] * b[i];
         }
@@ -356,11 +385,17 @@ public static class Ssimulacra2
     /// one correctly rounded operation in the reference's precision: single up to the SSIM quotient and |x - mu|,
     /// double after, so the differences of near-equal values come out as the reference's.
     /// </summary>
-    private static double[] ChannelMeans(int width, int height, params float[][] planes)
+    private static double[] ChannelMeans(Workspace work, int channel, int width, int height)
     {
         using var scope = new ImageScope();
-        var images = planes.Select(plane => scope.Keep(Image.NewFromMemory(plane, width, height, 1, Enums.BandFormat.Float))).ToArray();
-        var (x1, x2, mu1, mu2, sigma11, sigma22, sigma12) = (images[0], images[1], images[2], images[3], images[4], images[5], images[6]);
+        Image Wrap(int plane) => scope.Keep(Image.NewFromMemory<float>(work.Memory(plane, width * height), width, height, 1, Enums.BandFormat.Float));
+        var x1 = Wrap(Workspace.ReferenceXyb + channel);
+        var x2 = Wrap(Workspace.DistortedXyb + channel);
+        var mu1 = Wrap(Workspace.Mu1);
+        var mu2 = Wrap(Workspace.Mu2);
+        var sigma11 = Wrap(Workspace.Sigma11);
+        var sigma22 = Wrap(Workspace.Sigma22);
+        var sigma12 = Wrap(Workspace.Sigma12);
 
         // SSIM 2.1 without the luminance denominator: 1 - (1 - (mu1 - mu2)^2) * (2 (s12 - mu1 mu2) + C2) / (s11 - mu1^2 + s22 - mu2^2 + C2).
         var meanDifference = scope.Keep(mu1.Subtract(mu2));
@@ -371,42 +406,68 @@ public static class Ssimulacra2
         var variance2 = scope.Keep(sigma22.Subtract(scope.Keep(mu2.Multiply(mu2))));
         var denominator = scope.Keep(scope.Keep(variance1.Add(variance2)).Linear([1.0], [C2]));
         var similarity = scope.Keep(scope.Keep(meanTerm.Multiply(structure)).Divide(denominator));
-        var ssimError = PositivePart(scope.Keep(InDouble(similarity, scope).Linear([-1.0], [1.0])), scope);
+        var ssimError = scope.Keep(scope.Keep(InDouble(similarity, scope).Linear([-1.0], [1.0])).Clamp(0.0, double.MaxValue));
 
         // Edge maps: d = (1 + |x2 - mu2|) / (1 + |x1 - mu1|) - 1; d > 0 is ringing, d < 0 lost detail.
         var edge1 = scope.Keep(InDouble(scope.Keep(scope.Keep(x1.Subtract(mu1)).Abs()), scope).Linear([1.0], [1.0]));
         var edge2 = scope.Keep(InDouble(scope.Keep(scope.Keep(x2.Subtract(mu2)).Abs()), scope).Linear([1.0], [1.0]));
-        var edgeRatio = scope.Keep(scope.Keep(edge2.Divide(edge1)).Linear([1.0], [-1.0]));
-        var artifact = PositivePart(edgeRatio, scope);
-        var detailLost = PositivePart(scope.Keep(edgeRatio.Linear([-1.0], [0.0])), scope);
+        var ratio = scope.Keep(edge2.Divide(edge1));
+        var artifact = scope.Keep(scope.Keep(ratio.Linear([1.0], [-1.0])).Clamp(0.0, double.MaxValue));
+        var detailLost = scope.Keep(scope.Keep(ratio.Linear([-1.0], [1.0])).Clamp(0.0, double.MaxValue));
 
         var maps = scope.Keep(ssimError.Bandjoin([artifact, detailLost]));
         var squares = scope.Keep(maps.Multiply(maps));
         var fourthPowers = scope.Keep(squares.Multiply(squares));
         var all = scope.Keep(maps.Bandjoin(fourthPowers));
-        return BandMeans(scope.Keep(all.Stats()), all.Bands);
+
+        // A box shrink to one pixel is the mean of each band, summed in double, in one pass.
+        return scope.Keep(all.Shrink(width, height)).WriteToMemory<double>();
+    }
+
+    /// <summary>
+    /// The planes of one score at the size of its first scale (plus an odd row and column), reused by every channel
+    /// and scale. Rented, because fresh arrays of this size cost more in page faults than the arithmetic on them.
+    /// </summary>
+    private sealed class Workspace : IDisposable
+    {
+        public const int ReferenceLinear = 0;
+        public const int DistortedLinear = 3;
+        public const int ReferenceXyb = 6;
+        public const int DistortedXyb = 9;
+        public const int Mu1 = 12;
+        public const int Mu2 = 13;
+        public const int Sigma11 = 14;
+        public const int Sigma22 = 15;
+        public const int Sigma12 = 16;
+
+        /// <summary>Products to blur; while downsampling, the plane padded to an even size.</summary>
+        public const int Product = 17;
+
+        /// <summary>The horizontal pass of the blur.</summary>
+        public const int Temp = 18;
+
+        private const int Count = 19;
+
+        private readonly float[][] _planes;
+
+        public Workspace(int pixels) => _planes = Enumerable.Range(0, Count).Select(_ => ArrayPool<float>.Shared.Rent(pixels)).ToArray();
+
+        public Span<float> Plane(int index, int length) => _planes[index].AsSpan(0, length);
+
+        public ReadOnlyMemory<float> Memory(int index, int length) => _planes[index].AsMemory(0, length);
+
+        public void Dispose()
+        {
+            foreach (var plane in _planes)
+            {
+                ArrayPool<float>.Shared.Return(plane);
+            }
+        }
     }
 
     private static Image InDouble(Image image, ImageScope scope) => scope.Keep(image.Cast(Enums.BandFormat.Double));
 
     private static int Index(int map, int norm, int channel) => (map * 6) + (norm * 3) + channel;
-
-    /// <summary>max(v, 0) as (v + |v|) / 2, exact in floating point.</summary>
-    private static Image PositivePart(Image value, ImageScope scope) =>
-        scope.Keep(scope.Keep(value.Add(scope.Keep(value.Abs()))).Linear([0.5], [0.0]));
-
-    /// <summary>Column 4 of vips_stats is the mean; row 0 covers all bands, row b + 1 band b.</summary>
-    private static double[] BandMeans(Image stats, int bands)
-    {
-        var values = stats.WriteToMemory<double>();
-        var means = new double[bands];
-        for (var band = 0; band < bands; band++)
-        {
-            means[band] = values[((band + 1) * stats.Width) + 4];
-        }
-
-        return means;
-    }
 
     /// <summary>The weighted sum of the 108 norms and the reference's final mapping to a 100-point score.</summary>
     private static double Transform(List<double[]> norms)
