@@ -7,11 +7,15 @@ public sealed record BenchArguments
 {
     public const string Throughput = "throughput";
     public const string Load = "load";
+    public const string Metric = "metric";
 
     public string Mode { get; init; } = Throughput;
 
     /// <summary>Folder of images; default ../shared/corpus beside the repository root.</summary>
     public string Corpus { get; init; } = Path.Combine(Repository.Root, "..", "shared", "corpus");
+
+    /// <summary>Reference scores and their pairs for metric mode; default ../shared/quality beside the repository root.</summary>
+    public string Quality { get; init; } = Path.Combine(Repository.Root, "..", "shared", "quality");
 
     /// <summary>A running server to load instead of starting one (load mode).</summary>
     public Uri? Url { get; init; }
@@ -49,7 +53,7 @@ public sealed record BenchArguments
         var index = 0;
         if (args.Count > 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
         {
-            result = result with { Mode = args[0] is Throughput or Load ? args[0] : throw Usage($"unknown mode '{args[0]}'") };
+            result = result with { Mode = args[0] is Throughput or Load or Metric ? args[0] : throw Usage($"unknown mode '{args[0]}'") };
             index = 1;
         }
 
@@ -59,6 +63,7 @@ public sealed record BenchArguments
             result = args[index] switch
             {
                 "--corpus" => result with { Corpus = value },
+                "--quality" => result with { Quality = value },
                 "--url" => result with { Url = new Uri(value) },
                 "--pid" => result with { Pid = Number(value) },
                 "--count" => result with { Count = Number(value) },
@@ -80,6 +85,6 @@ public sealed record BenchArguments
     private static int Number(string value) => int.Parse(value, CultureInfo.InvariantCulture);
 
     private static ArgumentException Usage(string problem) => new(
-        $"{problem}. Usage: [throughput|load] [--corpus DIR] [--url URL --pid PID] [--count N] [--clients N] "
+        $"{problem}. Usage: [throughput|load|metric] [--corpus DIR] [--quality DIR] [--url URL --pid PID] [--count N] [--clients N] "
         + "[--small-file-bytes N] [--rounds N] [--big-upload-bytes N] [--timeout SECONDS] [--settle SECONDS] [--server-env NAME=VALUE]");
 }

@@ -1,6 +1,6 @@
 using FileOptimizer.Bench;
 
-// dotnet run -c Release --project bench/FileOptimizer.Bench -- [throughput|load] [options]
+// dotnet run -c Release --project bench/FileOptimizer.Bench -- [throughput|load|metric] [options]
 var arguments = BenchArguments.Parse(args);
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -14,6 +14,7 @@ Report.Line($"FileOptimizer bench, mode {arguments.Mode}, {DateTime.UtcNow:yyyy-
 var exitCode = arguments.Mode switch
 {
     BenchArguments.Throughput => await ThroughputBench.RunAsync(arguments, stop.Token),
+    BenchArguments.Metric => MetricBench.Run(arguments),
     _ => await LoadBench.RunAsync(arguments, stop.Token),
 };
 if (exitCode == 0 && Report.Missed > 0)
