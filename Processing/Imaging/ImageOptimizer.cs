@@ -34,7 +34,7 @@ public static class ImageOptimizer
             {
                 using var prepared = Prepare(image, output);
                 prepared.SetProgress(progress, cancellationToken);
-                Save(prepared, temporary, output, settings);
+                Encoder.Save(prepared, temporary, new EncoderChoice(output, settings.QualityFor(output)), settings);
                 width = prepared.Width;
                 height = prepared.PageHeight;
             }
@@ -115,46 +115,6 @@ public static class ImageOptimizer
         using (converted)
         {
             return converted.Mutate(m => m.Remove("icc-profile-data"));
-        }
-    }
-
-    private static void Save(Image image, string path, MediaFormat output, OptimizationSettings settings)
-    {
-        var keep = settings.StripMetadata ? Enums.ForeignKeep.Icc : Enums.ForeignKeep.All;
-        var quality = settings.QualityFor(output);
-        var effort = settings.EffortFor(output);
-        switch (output)
-        {
-            case MediaFormat.Jpeg:
-                image.Jpegsave(
-                    path,
-                    q: quality,
-                    optimizeCoding: true,
-                    interlace: settings.Progressive,
-                    trellisQuant: true,
-                    overshootDeringing: true,
-                    optimizeScans: settings.Progressive,
-                    quantTable: 3, // mozjpeg's ImageMagick table: the best size/quality trade-off for photos
-                    keep: keep);
-                break;
-            case MediaFormat.Png when settings.Lossless:
-                image.Pngsave(path, compression: EncoderPresets.PngCompression, filter: Enums.ForeignPngFilter.All, keep: keep);
-                break;
-            case MediaFormat.Png:
-                image.Pngsave(path, compression: EncoderPresets.PngCompression, palette: true, q: quality, effort: effort, dither: 1.0, keep: keep);
-                break;
-            case MediaFormat.Webp:
-                image.Webpsave(path, q: quality, lossless: settings.Lossless, smartSubsample: true, effort: effort, keep: keep);
-                break;
-            case MediaFormat.Avif:
-                image.Heifsave(path, q: quality, lossless: settings.Lossless, compression: Enums.ForeignHeifCompression.Av1, effort: effort, encoder: Enums.ForeignHeifEncoder.Aom, keep: keep);
-                break;
-            case MediaFormat.Gif:
-                // Quality below 100 lets frames reuse the previous frame's pixels within this error: smaller animations.
-                image.Gifsave(path, effort: effort, interframeMaxerror: (100 - quality) / 4.0, reuse: true, keep: keep);
-                break;
-            default:
-                throw new NotSupportedException($"{output} is not an output format.");
         }
     }
 }

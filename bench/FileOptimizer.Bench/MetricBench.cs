@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Processing.Imaging.Quality;
 using NetVips;
 

@@ -1,0 +1,93 @@
+using NetVips;
+
+namespace FileOptimizer.Processing.Imaging;
+
+/// <summary>One way to encode: the format, the encoder quality, and whether chroma keeps full resolution (JPEG and AVIF 4:4:4).</summary>
+public sealed record EncoderChoice(MediaFormat Format, int Quality, bool FullChroma = false)
+{
+    /// <summary>"4:4:4" or "4:2:0" where the format subsamples chroma; null where it does not (PNG, GIF, WebP with sharp YUV).</summary>
+    public string? Chroma => Format is MediaFormat.Jpeg or MediaFormat.Avif ? (FullChroma ? "4:4:4" : "4:2:0") : null;
+}
+
+/// <summary>
+/// The encoders with the presets, for a file or for a trial in memory: one list of options per choice, so a trial is
+/// encoded exactly as the result would be.
+/// </summary>
+public static class Encoder
+{
+    public static void Save(Image image, string path, EncoderChoice choice, OptimizationSettings settings, int? effort = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(choice);
+        Operation.Call(Saver(choice.Format), Options(choice, settings, effort), image, path);
+    }
+
+    public static byte[] Encode(Image image, EncoderChoice choice, OptimizationSettings settings, int? effort = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(choice);
+        return (byte[])Operation.Call(Saver(choice.Format) + "_buffer", Options(choice, settings, effort), image);
+    }
+
+    private static string Saver(MediaFormat format) => format switch
+    {
+        MediaFormat.Jpeg => "jpegsave",
+        MediaFormat.Png => "pngsave",
+        MediaFormat.Webp => "webpsave",
+        MediaFormat.Avif => "heifsave",
+        MediaFormat.Gif => "gifsave",
+        _ => throw new NotSupportedException($"{format} is not an output format."),
+    };
+
+    private static VOption Options(EncoderChoice choice, OptimizationSettings settings, int? effortOverride)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var keep = settings.StripMetadata ? Enums.ForeignKeep.Icc : Enums.ForeignKeep.All;
+        var effort = effortOverride ?? settings.EffortFor(choice.Format);
+        var quality = choice.Quality;
+        var subsample = choice.FullChroma ? Enums.ForeignSubsample.Off : Enums.ForeignSubsample.Auto;
+        return choice.Format switch
+        {
+            MediaFormat.Jpeg => new VOption
+            {
+                { "Q", quality },
+                { "optimize_coding", true },
+                { "interlace", settings.Progressive },
+                { "trellis_quant", true },
+                { "overshoot_deringing", true },
+                { "optimize_scans", settings.Progressive },
+                { "quant_table", 3 }, // mozjpeg's ImageMagick table: the best size/quality trade-off for photos
+                { "subsample_mode", subsample },
+                { "keep", keep },
+            },
+            MediaFormat.Png when settings.Lossless => new VOption
+            {
+                { "compression", EncoderPresets.PngCompression }, { "filter", Enums.ForeignPngFilter.All }, { "keep", keep },
+            },
+            MediaFormat.Png => new VOption
+            {
+                { "compression", EncoderPresets.PngCompression }, { "palette", true }, { "Q", quality }, { "effort", effort }, { "dither", 1.0 }, { "keep", keep },
+            },
+            MediaFormat.Webp => new VOption
+            {
+                { "Q", quality }, { "lossless", settings.Lossless }, { "smart_subsample", true }, { "effort", effort }, { "keep", keep },
+            },
+            MediaFormat.Avif => new VOption
+            {
+                { "Q", quality },
+                { "lossless", settings.Lossless },
+                { "compression", Enums.ForeignHeifCompression.Av1 },
+                { "effort", effort },
+                { "encoder", Enums.ForeignHeifEncoder.Aom },
+                { "subsample_mode", subsample },
+                { "keep", keep },
+            },
+            // Quality below 100 lets frames reuse the previous frame's pixels within this error: smaller animations.
+            MediaFormat.Gif => new VOption
+            {
+                { "effort", effort }, { "interframe_maxerror", (100 - quality) / 4.0 }, { "reuse", true }, { "keep", keep },
+            },
+            _ => throw new NotSupportedException($"{choice.Format} is not an output format."),
+        };
+    }
+}
