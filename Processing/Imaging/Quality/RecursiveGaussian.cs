@@ -11,7 +11,8 @@ namespace FileOptimizer.Processing.Imaging.Quality;
 /// <para>
 /// Why not a libvips convolution with the equivalent 9-tap kernel: the filter's poles lie on the unit circle, so its
 /// float rounding drifts along each row and column, and in smooth areas of near-lossless pairs that drift is most of
-/// what the SSIM term measures. An exact convolution scores such pairs up to 0.6 points higher than the reference.
+/// what the SSIM term measures. With an exact convolution (and an exact cube root and sRGB curve, see Xyb and
+/// SrgbTransfer) near-lossless pairs of the reference set scored up to 0.6 points above the reference tool.
 /// </para>
 /// </summary>
 internal sealed class RecursiveGaussian
