@@ -277,7 +277,7 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         await session.DropAsync(TestImages.OversizedPhoto, Jpeg, TestImages.NotAnImage);
 
         await session.WaitForCompletedAsync("holiday.jpg");
-        await Expect(session.Card("holiday.jpg").Locator(".meta")).ToContainTextAsync("69.3 KB");
+        await Expect(session.Card("holiday.jpg").Locator(".meta")).ToContainTextAsync(Kilobytes(Jpeg));
         await Expect(session.Card("oversized.jpg").Locator(".error")).ToContainTextAsync("too large", new LocatorAssertionsToContainTextOptions { Timeout = PageSession.JobTimeout });
         await Expect(session.Card("not-an-image.jpg").Locator(".error")).ToContainTextAsync("not an image");
         await Expect(session.Cards).ToHaveCountAsync(3);
