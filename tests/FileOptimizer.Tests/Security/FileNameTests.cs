@@ -37,6 +37,7 @@ public sealed class FileNameTests
     [Fact]
     public async Task Hostile_names_sent_in_real_uploads_stay_inside_storage_and_come_back_as_safe_headers()
     {
+        TestFiles.RequireShared(); // the names come from ../shared/badinputs/filenames.jsonl
         using var app = new OptimizerApp();
         using var api = app.Api();
         var names = HostileNames().Select(row => row.Data).ToList();
