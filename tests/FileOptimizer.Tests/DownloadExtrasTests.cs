@@ -9,8 +9,8 @@ public sealed class DownloadExtrasTests() : ServiceTest()
     [Fact]
     public async Task Info_describes_the_result_and_the_metadata_it_kept()
     {
-        var stripped = await Api.UploadAsync(TestFiles.Corpus("jpeg/DSCN0614_small.jpg"), """{"format":"webp"}""");
-        var kept = await Api.UploadAsync(TestFiles.Corpus("jpeg/DSCN0614_small.jpg"), """{"stripMetadata":false}""");
+        var stripped = await Api.UploadAsync(TestImages.CameraPhoto, """{"format":"webp"}""");
+        var kept = await Api.UploadAsync(TestImages.CameraPhoto, """{"stripMetadata":false}""");
         var status = await Api.WaitForCompletionAsync(stripped);
         await Api.WaitForCompletionAsync(kept);
 
@@ -19,7 +19,7 @@ public sealed class DownloadExtrasTests() : ServiceTest()
 
         Assert.Equal("webp", info.Str("format"));
         Assert.Equal("image/webp", info.Str("contentType"));
-        Assert.Equal("DSCN0614_small.webp", info.Str("fileName"));
+        Assert.Equal("camera.webp", info.Str("fileName"));
         Assert.Equal(status.Number("optimizedSize"), info.Number("size"));
         Assert.Equal(status.Whole("outputWidth"), info.Whole("width"));
         Assert.Equal(["icc"], info["metadataKept"]!.AsArray().Select(m => m!.GetValue<string>()));
@@ -29,7 +29,7 @@ public sealed class DownloadExtrasTests() : ServiceTest()
     [Fact]
     public async Task Preview_is_small_cached_and_answers_304_to_its_etag()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), """{"maxWidth":2000}""");
+        var id = await Api.UploadAsync(TestImages.Photo, """{"maxWidth":2000}""");
         await Api.WaitForCompletionAsync(id);
 
         using var response = await Api.Http.GetAsync($"/api/download/{id}/preview", TestContext.Current.CancellationToken);
@@ -48,7 +48,7 @@ public sealed class DownloadExtrasTests() : ServiceTest()
     [Fact]
     public async Task Preview_of_the_original_exists_before_processing_and_the_result_preview_does_not()
     {
-        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("png/balloons-aj.png"));
+        var id = await Api.UploadWaitingAsync(TestImages.TransparentPng);
 
         using var original = await Api.Http.GetAsync($"/api/download/{id}/preview?of=original&size=128", TestContext.Current.CancellationToken);
         using var result = await Api.Http.GetAsync($"/api/download/{id}/preview", TestContext.Current.CancellationToken);
@@ -66,7 +66,7 @@ public sealed class DownloadExtrasTests() : ServiceTest()
     [InlineData("?of=thumbnail")]
     public async Task Preview_with_bad_parameters_gets_400(string query)
     {
-        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var id = await Api.UploadWaitingAsync(TestImages.SmallGif);
 
         using var response = await Api.Http.GetAsync($"/api/download/{id}/preview{query}", TestContext.Current.CancellationToken);
 

@@ -8,7 +8,7 @@ public sealed class DownloadTests() : ServiceTest()
 
     private async Task<(string Id, byte[] Whole)> CompletedJobAsync()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"), fileName: "Été à Paris.jpeg");
+        var id = await Api.UploadAsync(TestImages.Photo, fileName: "Été à Paris.jpeg");
         await Api.WaitForCompletionAsync(id);
         return (id, await Api.DownloadAsync(id));
     }
@@ -89,7 +89,7 @@ public sealed class DownloadTests() : ServiceTest()
     [Fact]
     public async Task Download_before_the_job_is_finished_gets_409_saying_its_state()
     {
-        using var form = ApiClient.Form(TestFiles.Corpus("jpeg/Garden.jpg"));
+        using var form = ApiClient.Form(TestImages.Photo);
         form.Add(new StringContent("false"), "autoProcess");
         using var upload = await Api.Http.PostAsync("/api/upload", form, TestContext.Current.CancellationToken);
         var id = (await upload.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(TestContext.Current.CancellationToken))!.Str("jobId");

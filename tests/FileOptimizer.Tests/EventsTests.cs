@@ -13,7 +13,7 @@ public sealed class EventsTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task A_job_stream_sends_the_state_at_once_then_progress_then_a_final_event_and_closes()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), """{"quality":90}""");
+        var id = await Api.UploadAsync(TestImages.LargePhoto, """{"quality":90}""");
 
         var events = await ReadAllAsync($"/api/status/{id}/events");
 
@@ -34,7 +34,7 @@ public sealed class EventsTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task A_stream_of_a_finished_job_sends_its_state_and_ends()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var id = await Api.UploadAsync(TestImages.SmallGif);
         await Api.WaitForCompletionAsync(id);
 
         var events = await ReadAllAsync($"/api/status/{id}/events");
@@ -45,7 +45,8 @@ public sealed class EventsTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task A_client_resuming_with_Last_Event_ID_gets_only_what_it_missed()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        // Long enough for many progress events, so the middle one is not the last.
+        var id = await Api.UploadAsync(TestImages.LargePhoto);
         var all = await ReadAllAsync($"/api/status/{id}/events", lastEventId: "0");
         var middle = all[all.Count / 2].EventId!;
 
@@ -60,7 +61,7 @@ public sealed class EventsTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task An_idle_stream_gets_comment_heartbeats()
     {
-        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var id = await Api.UploadWaitingAsync(TestImages.SmallGif);
         using var response = await Api.Http.GetAsync($"/api/status/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
 
@@ -79,7 +80,7 @@ public sealed class EventsTests() : ServiceTest(new Dictionary<string, string?> 
     public async Task A_client_that_disconnects_leaves_no_subscription_behind()
     {
         var events = App.Service<JobEvents>();
-        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var id = await Api.UploadWaitingAsync(TestImages.SmallGif);
         var response = await Api.Http.GetAsync($"/api/status/{id}/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
         var reader = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
         while (await reader.ReadLineAsync(TestContext.Current.CancellationToken) != "event: status")
@@ -105,8 +106,8 @@ public sealed class EventsTests() : ServiceTest(new Dictionary<string, string?> 
     {
         using var response = await Api.Http.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
         await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
-        var first = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        var second = await Api.UploadAsync(TestFiles.Corpus("gif/21.gif"));
+        var first = await Api.UploadAsync(TestImages.SmallGif);
+        var second = await Api.UploadAsync(TestImages.AnimatedGif);
 
         var completed = new HashSet<string>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

@@ -10,7 +10,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
     })
 {
 
-    private static string Large => TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg");
+    private static string Large => TestImages.LargePhoto;
 
     /// <summary>A job that keeps the single worker busy for a few seconds, with progress all the way (JPEG encodes as it goes).</summary>
     private Task<string> BusyJobAsync() => Api.UploadAsync(Large, """{"format":"jpeg","quality":95}""");
@@ -20,7 +20,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
     [Fact]
     public async Task A_job_uploaded_with_autoProcess_false_waits_until_started()
     {
-        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var id = await Api.UploadWaitingAsync(TestImages.Photo);
         await Task.Delay(300, TestContext.Current.CancellationToken);
         Assert.Equal("waiting", (await Api.StatusAsync(id)).Str("status"));
 
@@ -35,7 +35,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
     [Fact]
     public async Task A_completed_job_processed_again_with_new_settings_gets_a_new_result_and_keeps_its_original()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var id = await Api.UploadAsync(TestImages.Photo);
         await Api.WaitForCompletionAsync(id);
         var first = await Api.DownloadAsync(id);
 
@@ -47,7 +47,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
         Assert.Equal("jpeg", Images.Format(first));
         Assert.Equal("png", Images.Format(second));
         Assert.Equal(300, done.Whole("outputWidth"));
-        Assert.Equal(File.ReadAllBytes(TestFiles.Corpus("jpeg/Garden.jpg")), File.ReadAllBytes(Path.Combine(JobFolder(id), "original")));
+        Assert.Equal(File.ReadAllBytes(TestImages.Photo), File.ReadAllBytes(Path.Combine(JobFolder(id), "original")));
         Assert.False(File.Exists(Path.Combine(JobFolder(id), "result.jpg")), "the earlier result in another format is removed");
     }
 
@@ -58,10 +58,10 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
         var normal = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            normal.Add(await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg")));
+            normal.Add(await Api.UploadAsync(TestImages.Photo));
         }
 
-        var urgent = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Aqua.jpg"));
+        var urgent = await Api.UploadWaitingAsync(TestImages.CameraPhoto);
         using (var start = await Api.PostJsonAsync($"/api/process/{urgent}", """{"priority":"high"}"""))
         {
             Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
@@ -85,7 +85,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
     public async Task Pausing_a_queued_job_holds_it_back_until_resumed()
     {
         var busy = await BusyJobAsync();
-        var held = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var held = await Api.UploadAsync(TestImages.Photo);
 
         using (var pause = await Api.Http.PostAsync($"/api/process/{held}/pause", null, TestContext.Current.CancellationToken))
         {
@@ -122,7 +122,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
         var id = await BusyJobAsync();
         var running = await Api.WaitForStatusAsync(id, "processing");
         Assert.True(running.Whole("progress") < 100);
-        var other = await Api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var other = await Api.UploadAsync(TestImages.Photo);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var cancel = await Api.Http.PostAsync($"/api/process/{id}/cancel", null, TestContext.Current.CancellationToken);
@@ -139,7 +139,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
     [Fact]
     public async Task Actions_in_the_wrong_state_get_409_saying_the_current_state()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var id = await Api.UploadAsync(TestImages.SmallGif);
         await Api.WaitForCompletionAsync(id);
 
         foreach (var action in new[] { $"/api/process/{id}/pause", $"/api/process/{id}/resume", $"/api/process/{id}/cancel", $"/api/status/{id}/retry" })
@@ -153,7 +153,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
     [Fact]
     public async Task A_corrupt_file_fails_with_a_reason_is_not_retried_automatically_and_can_be_retried_by_hand()
     {
-        var id = await Api.UploadAsync(TestFiles.BadInput("truncated-half.jpg"));
+        var id = await Api.UploadAsync(TestImages.TruncatedJpeg);
 
         var failed = await Api.WaitForFinishAsync(id);
 
@@ -170,7 +170,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
     [Fact]
     public async Task A_failure_that_may_pass_is_retried_with_backoff_and_succeeds_when_the_cause_is_gone()
     {
-        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var id = await Api.UploadWaitingAsync(TestImages.Photo);
         var original = Path.Combine(JobFolder(id), "original");
         var aside = original + ".aside";
         File.Move(original, aside); // storage trouble: the original is gone for a moment
@@ -200,7 +200,7 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
     [Fact]
     public async Task A_failure_that_keeps_happening_stops_after_the_configured_attempts()
     {
-        var id = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var id = await Api.UploadWaitingAsync(TestImages.Photo);
         File.Delete(Path.Combine(JobFolder(id), "original"));
 
         using (var start = await Api.Http.PostAsync($"/api/process/{id}", null, TestContext.Current.CancellationToken))
@@ -226,15 +226,15 @@ public sealed class LifecycleTests() : ServiceTest(new Dictionary<string, string
         using var status = await Api.Http.GetAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
         await ApiClient.ProblemAsync(status, HttpStatusCode.NotFound);
         Assert.False(Directory.Exists(JobFolder(id)));
-        var next = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var next = await Api.UploadAsync(TestImages.SmallGif);
         await Api.WaitForCompletionAsync(next);
     }
 
     [Fact]
     public async Task Batch_processing_reports_what_happened_to_each_job()
     {
-        var waiting = await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
-        var done = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var waiting = await Api.UploadWaitingAsync(TestImages.Photo);
+        var done = await Api.UploadAsync(TestImages.SmallGif);
         await Api.WaitForCompletionAsync(done);
         var busy = await BusyJobAsync();
         await Api.WaitForStatusAsync(busy, "processing");

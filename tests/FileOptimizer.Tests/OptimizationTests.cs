@@ -7,15 +7,27 @@ public sealed class OptimizationTests() : ServiceTest()
 {
 
     [Theory]
+    [InlineData("photo.jpg", "jpeg")]
+    [InlineData("transparent.png", "png")]
+    [InlineData("small.webp", "webp")]
+    [InlineData("animation.gif", "gif")]
+    [InlineData("drawing.svg", "png")]
+    public async Task Every_input_format_round_trips_to_a_valid_smaller_or_equal_image_of_the_same_size(string image, string expectedFormat) =>
+        await AssertRoundTripAsync(TestImages.Get(image), expectedFormat);
+
+    [Theory]
     [InlineData("jpeg/Garden.jpg", "jpeg")]
     [InlineData("png/Spring.png", "png")]
     [InlineData("png/Arc-Colors-Transparent-Wallpaper.png", "png")]
     [InlineData("webp/wood-d.webp", "webp")]
     [InlineData("gif/postcard.gif", "gif")]
     [InlineData("svg/tangram_erwan_01.svg", "png")]
-    public async Task Every_input_format_round_trips_to_a_valid_smaller_or_equal_image_of_the_same_size(string corpusFile, string expectedFormat)
+    public async Task Real_photos_and_drawings_of_every_input_format_round_trip_to_a_valid_smaller_or_equal_image_of_the_same_size(string corpusFile, string expectedFormat) =>
+        await AssertRoundTripAsync(TestFiles.Corpus(corpusFile), expectedFormat);
+
+    private async Task AssertRoundTripAsync(string path, string expectedFormat)
     {
-        var path = TestFiles.Corpus(corpusFile);
+        var name = Path.GetFileName(path);
         // Decoded once, top to bottom, into memory: compared region by region, an SVG would be rendered again for each.
         using var decoded = Image.NewFromFile(path, access: Enums.Access.Sequential);
         using var original = decoded.CopyMemory();
@@ -29,12 +41,12 @@ public sealed class OptimizationTests() : ServiceTest()
         Assert.Equal(original.Width, result.Width);
         Assert.Equal(original.PageHeight, result.PageHeight);
         Assert.Equal(bytes.Length, status.Number("optimizedSize"));
-        if (!corpusFile.EndsWith(".svg", StringComparison.Ordinal))
+        if (!name.EndsWith(".svg", StringComparison.Ordinal))
         {
-            Assert.True(bytes.Length <= new FileInfo(path).Length, $"{corpusFile}: {bytes.Length} bytes out of {new FileInfo(path).Length}");
+            Assert.True(bytes.Length <= new FileInfo(path).Length, $"{name}: {bytes.Length} bytes out of {new FileInfo(path).Length}");
         }
 
-        Assert.True(Images.Difference(original, result) < 6, $"{corpusFile} looks different after optimization");
+        Assert.True(Images.Difference(original, result) < 6, $"{name} looks different after optimization");
     }
 
     [Theory]
@@ -42,10 +54,10 @@ public sealed class OptimizationTests() : ServiceTest()
     [InlineData("avif", "heif", "avif")]
     public async Task Derived_tiff_and_avif_inputs_are_read_and_written_in_their_web_format(string extension, string loader, string expectedOutput)
     {
-        // The corpus has no TIFF or AVIF: derived here from a corpus photo with libvips.
+        // TIFF and AVIF inputs, derived here from the generated photo with libvips.
         var directory = TestFiles.NewTempDirectory("derived");
         var path = Path.Combine(directory, "meadow." + extension);
-        using (var source = Image.Thumbnail(TestFiles.Corpus("jpeg/GreenMeadow.jpg"), 640))
+        using (var source = Image.Thumbnail(TestImages.Photo, 640))
         {
             source.WriteToFile(path);
         }
@@ -67,7 +79,7 @@ public sealed class OptimizationTests() : ServiceTest()
     [InlineData("gif", "gif", "image/gif")]
     public async Task Each_output_format_is_produced_and_served_with_its_content_type_and_extension(string format, string loader, string contentType)
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("jpeg/FreshFlower.jpg"), $$"""{"format":"{{format}}","maxWidth":400}""");
+        var id = await Api.UploadAsync(TestImages.Photo, $$"""{"format":"{{format}}","maxWidth":400}""");
         var status = await Api.WaitForCompletionAsync(id);
 
         using var response = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
@@ -76,7 +88,7 @@ public sealed class OptimizationTests() : ServiceTest()
         Assert.Equal(format, status.Str("outputFormat"));
         Assert.Equal(loader, Images.Format(bytes));
         var extension = format == "jpeg" ? ".jpg" : "." + format;
-        Assert.Equal("FreshFlower" + extension, response.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.Equal("photo" + extension, response.Content.Headers.ContentDisposition?.FileNameStar);
         using var image = Images.Open(bytes);
         Assert.Equal(400, image.Width);
     }
@@ -84,17 +96,17 @@ public sealed class OptimizationTests() : ServiceTest()
     [Fact]
     public async Task Resize_fits_inside_the_box_and_never_enlarges()
     {
-        var shrink = await Api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"maxWidth":640,"maxHeight":200}""");
-        var enlarge = await Api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"maxWidth":5000,"maxHeight":5000}""");
+        var shrink = await Api.UploadAsync(TestImages.Photo, """{"maxWidth":640,"maxHeight":200}""");
+        var enlarge = await Api.UploadAsync(TestImages.Photo, """{"maxWidth":5000,"maxHeight":5000}""");
 
         var shrunk = await Api.WaitForCompletionAsync(shrink);
         var kept = await Api.WaitForCompletionAsync(enlarge);
 
-        // 1278×720 inside 640×200: the height decides, the aspect ratio stays.
+        // 1200×800 inside 640×200: the height decides, the aspect ratio stays.
         Assert.Equal(200, shrunk.Whole("outputHeight"));
-        Assert.InRange(shrunk.Whole("outputWidth"), 354, 356);
-        Assert.Equal(1278, kept.Whole("outputWidth"));
-        Assert.Equal(720, kept.Whole("outputHeight"));
+        Assert.InRange(shrunk.Whole("outputWidth"), 299, 301);
+        Assert.Equal(TestImages.PhotoWidth, kept.Whole("outputWidth"));
+        Assert.Equal(TestImages.PhotoHeight, kept.Whole("outputHeight"));
     }
 
     [Theory]
@@ -107,8 +119,8 @@ public sealed class OptimizationTests() : ServiceTest()
     [InlineData(8)]
     public async Task Exif_orientation_is_applied_to_the_pixels(int orientation)
     {
-        // The corpus has no rotated photos: stored pixels are derived so that applying the orientation shows the original.
-        using var upright = Image.Thumbnail(TestFiles.Corpus("jpeg/LadyBird.jpg"), 480).CopyMemory();
+        // Stored pixels are derived from the generated photo so that applying the orientation shows it upright.
+        using var upright = Image.Thumbnail(TestImages.Photo, 480).CopyMemory();
         using var stored = orientation switch
         {
             2 => upright.FlipHor(),
@@ -139,7 +151,7 @@ public sealed class OptimizationTests() : ServiceTest()
     [InlineData("webp")]
     public async Task An_animated_gif_keeps_all_its_frames(string format)
     {
-        var path = TestFiles.Corpus("gif/SmallFullColourGIF.gif");
+        var path = TestImages.AnimatedGif;
         using var original = Image.NewFromFile(path, kwargs: new VOption { { "n", -1 } });
         var frames = Images.Frames(original);
         Assert.True(frames > 1);
@@ -156,14 +168,11 @@ public sealed class OptimizationTests() : ServiceTest()
     [Fact]
     public async Task Stripping_metadata_drops_gps_exif_and_xmp_but_keeps_the_colour_profile()
     {
-        // Derived: the GPS/EXIF/XMP sample with the ICC profile of a corpus camera photo attached.
-        using var profiled = Image.NewFromFile(TestFiles.Corpus("jpeg/DSCN0614_small.jpg"));
-        var profile = (byte[])profiled.Get("icc-profile-data");
-        using var withGps = Image.NewFromFile(TestFiles.BadInput("suites/generated/meta_gps_exif_xmp.jpg"));
-        Assert.True(withGps.Contains("exif-data"));
-        using var tagged = withGps.Mutate(m => m.Set(GValue.BlobType, "icc-profile-data", profile));
-        var path = Path.Combine(TestFiles.NewTempDirectory("metadata"), "gps.jpg");
-        tagged.Jpegsave(path, keep: Enums.ForeignKeep.All);
+        // A camera photo with a colour profile, EXIF with a GPS position, and XMP.
+        var path = TestImages.CameraPhoto;
+        using var original = Image.NewFromFile(path);
+        var profile = (byte[])original.Get("icc-profile-data");
+        Assert.True(original.Contains("exif-data") && original.Contains("exif-ifd3-GPSLatitude") && original.Contains("xmp-data"));
 
         var stripped = await Api.UploadAsync(path);
         var kept = await Api.UploadAsync(path, """{"stripMetadata":false}""");
@@ -181,11 +190,11 @@ public sealed class OptimizationTests() : ServiceTest()
     }
 
     [Theory]
-    [InlineData("webp/vnc-l.webp")]
-    [InlineData("gif/GifSample.gif")]
-    public async Task A_result_that_is_not_smaller_is_replaced_by_the_original(string corpusFile)
+    [InlineData("small.webp")]
+    [InlineData("small.gif")]
+    public async Task A_result_that_is_not_smaller_is_replaced_by_the_original(string image)
     {
-        var path = TestFiles.Corpus(corpusFile);
+        var path = TestImages.Get(image);
 
         var id = await Api.UploadAsync(path);
         var status = await Api.WaitForCompletionAsync(id);
@@ -198,12 +207,12 @@ public sealed class OptimizationTests() : ServiceTest()
     [Fact]
     public async Task Jpeg_output_of_a_transparent_png_is_flattened_on_white()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("png/balloons-aj.png"), """{"format":"jpeg","maxWidth":300}""");
+        var id = await Api.UploadAsync(TestImages.TransparentPng, """{"format":"jpeg","maxWidth":300}""");
         await Api.WaitForCompletionAsync(id);
 
         using var result = Images.Open(await Api.DownloadAsync(id));
         Assert.False(result.HasAlpha());
-        // The clip art's transparent corner comes out white.
+        // The transparent corner comes out white.
         var corner = result.Getpoint(0, 0);
         Assert.All(corner, value => Assert.True(value > 240, $"corner {string.Join(",", corner)}"));
     }

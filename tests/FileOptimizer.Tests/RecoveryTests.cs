@@ -14,11 +14,11 @@ public sealed class RecoveryTests
         var first = new OptimizerApp(new Dictionary<string, string?> { ["Processing:Workers"] = "1" }, storage);
         using (var api = first.Api())
         {
-            done = await api.UploadAsync(TestFiles.Corpus("jpeg/FreshFlower.jpg"));
+            done = await api.UploadAsync(TestImages.Photo);
             await api.WaitForCompletionAsync(done);
-            foreach (var file in new[] { "jpeg/Elephants_3840x2160.jpg", "jpeg/Dune.jpg", "png/Float-into-MATE.png" })
+            foreach (var file in new[] { TestImages.LargePhoto, TestImages.OversizedPhoto, TestImages.TransparentPng })
             {
-                interrupted.Add(await api.UploadAsync(TestFiles.Corpus(file), """{"format":"avif"}"""));
+                interrupted.Add(await api.UploadAsync(file, """{"format":"avif"}"""));
             }
 
             Assert.Contains((await api.StatusAsync(interrupted[^1])).Str("status"), new[] { "queued", "processing" });
@@ -70,7 +70,7 @@ public sealed class RecoveryTests
             ["Storage:SweepIntervalSeconds"] = "1",
         });
         using var api = app.Api();
-        var id = await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var id = await api.UploadAsync(TestImages.SmallGif);
         await api.WaitForCompletionAsync(id);
 
         var deadline = DateTime.UtcNow.AddSeconds(15);

@@ -22,7 +22,7 @@ public sealed class SettingsValidationTests() : ServiceTest()
     [InlineData("""[1,2]""", "settings")]
     public async Task Invalid_setting_gets_400_naming_the_field_and_creates_no_job(string settings, string field)
     {
-        using var response = await Api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"), settings);
+        using var response = await Api.PostUploadAsync(TestImages.SmallGif, settings);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest);
         var errors = problem["errors"]!.AsObject();
@@ -34,7 +34,7 @@ public sealed class SettingsValidationTests() : ServiceTest()
     [Fact]
     public async Task Several_invalid_fields_are_all_named_at_once()
     {
-        using var response = await Api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"), """{"quality":0,"format":"bmp","unknown":1}""");
+        using var response = await Api.PostUploadAsync(TestImages.SmallGif, """{"quality":0,"format":"bmp","unknown":1}""");
 
         var errors = (await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest))["errors"]!.AsObject();
         Assert.Equal(["format", "quality", "unknown"], errors.Select(e => e.Key).Order());
@@ -43,7 +43,7 @@ public sealed class SettingsValidationTests() : ServiceTest()
     [Fact]
     public async Task Valid_settings_are_normalised_and_echoed_in_the_job()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), """{"Quality":70,"format":"JPG","maxWidth":null}""");
+        var id = await Api.UploadAsync(TestImages.SmallGif, """{"Quality":70,"format":"JPG","maxWidth":null}""");
 
         var settings = (await Api.StatusAsync(id))["settings"]!.AsObject();
         Assert.Equal(70, settings.Whole("quality"));

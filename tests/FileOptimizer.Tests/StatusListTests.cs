@@ -12,9 +12,9 @@ public sealed class StatusListTests() : ServiceTest()
     private async Task<List<string>> SeedAsync()
     {
         var ids = new List<string>();
-        foreach (var file in new[] { "jpeg/Garden.jpg", "png/Spring.png", "gif/GifSample.gif", "jpeg/Aqua.jpg", "webp/vnc-l.webp" })
+        foreach (var file in new[] { TestImages.Photo, TestImages.TransparentPng, TestImages.SmallGif, TestImages.CameraPhoto, TestImages.SmallWebp })
         {
-            ids.Add(await Api.UploadAsync(TestFiles.Corpus(file)));
+            ids.Add(await Api.UploadAsync(file));
         }
 
         foreach (var id in ids)
@@ -22,7 +22,7 @@ public sealed class StatusListTests() : ServiceTest()
             await Api.WaitForCompletionAsync(id);
         }
 
-        ids.Add(await Api.UploadWaitingAsync(TestFiles.Corpus("jpeg/Storm.jpg")));
+        ids.Add(await Api.UploadWaitingAsync(TestImages.OversizedPhoto));
         return ids;
     }
 

@@ -27,10 +27,10 @@ public sealed class UploadBatchAndInfoTests() : ServiceTest(new Dictionary<strin
     {
         using var form = Batch(
             """{"format":"webp"}""",
-            TestFiles.Corpus("jpeg/Garden.jpg"),
-            TestFiles.BadInput("elf-named.png"),
-            TestFiles.Corpus("jpeg/Storm.jpg"), // 695 KB: over this server's 500 KB limit
-            TestFiles.Corpus("gif/GifSample.gif"));
+            TestImages.Photo,
+            TestImages.NotAnImage,
+            TestImages.OversizedPhoto, // about 700 KB: over this server's 500 KB limit
+            TestImages.SmallGif);
 
         using var response = await Api.Http.PostAsync("/api/upload/batch", form, TestContext.Current.CancellationToken);
 
@@ -39,9 +39,9 @@ public sealed class UploadBatchAndInfoTests() : ServiceTest(new Dictionary<strin
         Assert.Equal(2, body.Whole("accepted"));
         Assert.Equal(2, body.Whole("rejected"));
         var results = body["results"]!.AsArray().ToDictionary(r => r!.Str("fileName"), r => r!);
-        Assert.Equal(415, results["elf-named.png"]["problem"]!.Whole("status"));
-        Assert.Equal(413, results["Storm.jpg"]["problem"]!.Whole("status"));
-        foreach (var name in new[] { "Garden.jpg", "GifSample.gif" })
+        Assert.Equal(415, results["not-an-image.jpg"]["problem"]!.Whole("status"));
+        Assert.Equal(413, results["oversized.jpg"]["problem"]!.Whole("status"));
+        foreach (var name in new[] { "photo.jpg", "small.gif" })
         {
             var id = results[name]["job"]!.Str("jobId");
             Assert.Equal("webp", (await Api.WaitForCompletionAsync(id)).Str("outputFormat"));
@@ -53,7 +53,7 @@ public sealed class UploadBatchAndInfoTests() : ServiceTest(new Dictionary<strin
     [Fact]
     public async Task A_batch_over_the_file_count_gets_400_and_leaves_nothing()
     {
-        var gif = TestFiles.Corpus("gif/GifSample.gif");
+        var gif = TestImages.SmallGif;
         using var form = Batch(null, gif, gif, gif, gif, gif);
 
         using var response = await Api.Http.PostAsync("/api/upload/batch", form, TestContext.Current.CancellationToken);
@@ -66,7 +66,7 @@ public sealed class UploadBatchAndInfoTests() : ServiceTest(new Dictionary<strin
     [Fact]
     public async Task A_batch_with_invalid_settings_gets_400_and_creates_no_job()
     {
-        using var form = Batch("""{"quality":500}""", TestFiles.Corpus("gif/GifSample.gif"));
+        using var form = Batch("""{"quality":500}""", TestImages.SmallGif);
 
         using var response = await Api.Http.PostAsync("/api/upload/batch", form, TestContext.Current.CancellationToken);
 
@@ -137,7 +137,7 @@ public sealed class UploadBatchAndInfoTests() : ServiceTest(new Dictionary<strin
         await ApiClient.ProblemAsync(missing, HttpStatusCode.BadRequest);
 
         var before = small["megapixelsPerSecond"]!.GetValue<double>();
-        var id = await Api.UploadAsync(TestFiles.Corpus("png/Spring.png"));
+        var id = await Api.UploadAsync(TestImages.TransparentPng);
         await Api.WaitForCompletionAsync(id);
         var after = (await Api.Http.GetFromJsonAsync<JsonObject>("/api/process/estimate?width=1000&height=1000&format=png", TestContext.Current.CancellationToken))!;
         Assert.NotEqual(before, after["megapixelsPerSecond"]!.GetValue<double>());

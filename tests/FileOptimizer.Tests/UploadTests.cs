@@ -12,7 +12,7 @@ public sealed class UploadTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task Upload_answers_201_with_location_and_the_facts_of_the_file()
     {
-        using var response = await Api.PostUploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"));
+        using var response = await Api.PostUploadAsync(TestImages.Photo);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
@@ -20,9 +20,9 @@ public sealed class UploadTests() : ServiceTest(new Dictionary<string, string?> 
         Assert.Matches("^[0-9a-f]{32}$", id);
         Assert.Equal($"/api/status/{id}", response.Headers.Location?.OriginalString);
         Assert.Equal("jpeg", body.Str("format"));
-        Assert.Equal(1278, body.Whole("width"));
-        Assert.Equal(720, body.Whole("height"));
-        Assert.Equal(new FileInfo(TestFiles.Corpus("jpeg/starfish.jpg")).Length, body.Number("size"));
+        Assert.Equal(TestImages.PhotoWidth, body.Whole("width"));
+        Assert.Equal(TestImages.PhotoHeight, body.Whole("height"));
+        Assert.Equal(new FileInfo(TestImages.Photo).Length, body.Number("size"));
         Assert.Equal($"/api/status/{id}", body.Str("statusUrl"));
         Assert.Equal($"/api/status/{id}/events", body.Str("eventsUrl"));
         Assert.Equal($"/api/download/{id}", body.Str("downloadUrl"));
@@ -33,8 +33,8 @@ public sealed class UploadTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task Two_uploads_get_different_unguessable_ids()
     {
-        var first = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        var second = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var first = await Api.UploadAsync(TestImages.SmallGif);
+        var second = await Api.UploadAsync(TestImages.SmallGif);
 
         Assert.NotEqual(first, second);
     }
@@ -42,7 +42,7 @@ public sealed class UploadTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task File_over_the_size_limit_with_content_length_is_refused_with_413_and_leaves_nothing()
     {
-        using var response = await Api.PostUploadAsync(TestFiles.Corpus("jpeg/Storm.jpg")); // 695 KB > 400 KB
+        using var response = await Api.PostUploadAsync(TestImages.OversizedPhoto); // about 700 KB > 400 KB
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("400 KB", problem.Str("detail"));
@@ -53,9 +53,9 @@ public sealed class UploadTests() : ServiceTest(new Dictionary<string, string?> 
     public async Task File_over_the_size_limit_without_content_length_is_cut_off_mid_stream_with_413_and_leaves_nothing()
     {
         using var form = new MultipartFormDataContent();
-        var file = new StreamContent(new UnknownLengthStream(File.OpenRead(TestFiles.Corpus("jpeg/Storm.jpg"))));
+        var file = new StreamContent(new UnknownLengthStream(File.OpenRead(TestImages.OversizedPhoto)));
         file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-        form.Add(file, "file", "Storm.jpg");
+        form.Add(file, "file", "oversized.jpg");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/upload") { Content = form };
         request.Headers.TransferEncodingChunked = true;
 
@@ -90,7 +90,7 @@ public sealed class UploadTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task Request_that_is_not_multipart_gets_415_explaining_how_to_send()
     {
-        using var content = new ByteArrayContent(File.ReadAllBytes(TestFiles.Corpus("gif/GifSample.gif")));
+        using var content = new ByteArrayContent(File.ReadAllBytes(TestImages.SmallGif));
         content.Headers.ContentType = new MediaTypeHeaderValue("image/gif");
 
         using var response = await Api.Http.PostAsync("/api/upload", content, TestContext.Current.CancellationToken);
@@ -113,7 +113,7 @@ public sealed class UploadTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task Pixel_flood_is_refused_from_its_header_with_422_naming_the_limit()
     {
-        using var response = await Api.PostUploadAsync(TestFiles.BadInput("pixel-flood-30000x30000.png"));
+        using var response = await Api.PostUploadAsync(TestImages.PixelFlood);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.UnprocessableEntity);
         Assert.Contains("MaxInputPixels", problem.Str("detail"));
@@ -123,7 +123,7 @@ public sealed class UploadTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task Client_file_name_is_cleaned_and_never_used_as_a_path()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), fileName: "../../etc/\u202Egpj.exe.gif");
+        var id = await Api.UploadAsync(TestImages.SmallGif, fileName: "../../etc/\u202Egpj.exe.gif");
 
         var status = await Api.StatusAsync(id);
         Assert.Equal("gpj.exe.gif", status.Str("fileName"));

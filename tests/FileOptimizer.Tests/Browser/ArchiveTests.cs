@@ -22,11 +22,11 @@ public sealed class ArchiveTests : IDisposable
     [Fact]
     public async Task Zip_holds_every_chosen_result_under_its_download_name_with_the_same_bytes_as_single_downloads()
     {
-        var starfish = await _api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"format":"webp"}""");
-        var again = await _api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"format":"webp","quality":50}""");
-        var shouting = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), """{"format":"webp"}""", fileName: "STARFISH.gif");
-        var gif = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        string[] ids = [starfish, again, shouting, gif];
+        var photo = await _api.UploadAsync(TestImages.Photo, """{"format":"webp"}""");
+        var again = await _api.UploadAsync(TestImages.Photo, """{"format":"webp","quality":50}""");
+        var shouting = await _api.UploadAsync(TestImages.SmallGif, """{"format":"webp"}""", fileName: "PHOTO.gif");
+        var gif = await _api.UploadAsync(TestImages.SmallGif);
+        string[] ids = [photo, again, shouting, gif];
         foreach (var id in ids)
         {
             await _api.WaitForCompletionAsync(id);
@@ -42,21 +42,21 @@ public sealed class ArchiveTests : IDisposable
         Assert.Contains("no-store", response.Headers.CacheControl?.ToString() ?? "");
 
         var zip = await ReadZipAsync(response);
-        Assert.Equal(["starfish.webp", "starfish (2).webp", "STARFISH (3).webp", "GifSample.gif"], zip.Keys);
+        Assert.Equal(["photo.webp", "photo (2).webp", "PHOTO (3).webp", "small.gif"], zip.Keys);
         for (var i = 0; i < ids.Length; i++)
         {
             Assert.Equal(await _api.DownloadAsync(ids[i]), zip.Values.ElementAt(i));
         }
 
-        using var image = Images.Open(zip["starfish.webp"]);
-        Assert.Equal(1278, image.Width);
+        using var image = Images.Open(zip["photo.webp"]);
+        Assert.Equal(TestImages.PhotoWidth, image.Width);
     }
 
     [Fact]
     public async Task Ids_may_be_repeated_query_fields_a_json_body_or_form_fields_and_a_repeat_is_taken_once()
     {
-        var first = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), fileName: "one.gif");
-        var second = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), fileName: "two.gif");
+        var first = await _api.UploadAsync(TestImages.SmallGif, fileName: "one.gif");
+        var second = await _api.UploadAsync(TestImages.SmallGif, fileName: "two.gif");
         await _api.WaitForCompletionAsync(first);
         await _api.WaitForCompletionAsync(second);
         var ct = TestContext.Current.CancellationToken;
@@ -76,7 +76,7 @@ public sealed class ArchiveTests : IDisposable
     [Fact]
     public async Task An_unknown_id_answers_404_naming_it_before_any_zip_byte()
     {
-        var done = await _api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var done = await _api.UploadAsync(TestImages.SmallGif);
         await _api.WaitForCompletionAsync(done);
         var unknown = new string('a', 32);
 
@@ -89,7 +89,7 @@ public sealed class ArchiveTests : IDisposable
     [Fact]
     public async Task An_unfinished_job_answers_409_naming_it()
     {
-        using var formContent = ApiClient.Form(TestFiles.Corpus("gif/GifSample.gif"));
+        using var formContent = ApiClient.Form(TestImages.SmallGif);
         formContent.Add(new StringContent("false"), "autoProcess");
         using var upload = await _api.Http.PostAsync("/api/upload", formContent, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);

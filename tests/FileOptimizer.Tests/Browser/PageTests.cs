@@ -8,8 +8,9 @@ namespace FileOptimizer.Tests.Browser;
 /// <summary>The web page in Debian's Chromium against the real service: what a person does, checked as they would see it.</summary>
 public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
 {
-    private static readonly string Jpeg = TestFiles.Corpus("jpeg/Bush-dog.jpg");
-    private static readonly string Png = TestFiles.Corpus("png/Spring.png");
+    private static string Jpeg => TestImages.Variant("holiday.jpg");
+
+    private static string Png => TestImages.Variant("poster.png");
 
     [Fact]
     public async Task Two_dropped_images_reach_100_percent_with_sizes_and_download_one_by_one_and_as_a_zip()
@@ -21,19 +22,19 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
 
         await session.DropAsync(Jpeg, Png);
 
-        var jpegCard = await session.WaitForCompletedAsync("Bush-dog.jpg");
-        var pngCard = await session.WaitForCompletedAsync("Spring.png");
-        await Expect(jpegCard.Locator(".meta")).ToContainTextAsync("69.3 KB");   // original size
+        var jpegCard = await session.WaitForCompletedAsync("holiday.jpg");
+        var pngCard = await session.WaitForCompletedAsync("poster.png");
+        await Expect(jpegCard.Locator(".meta")).ToContainTextAsync(Kilobytes(Jpeg)); // original size
         await Expect(jpegCard.Locator(".meta")).ToContainTextAsync("JPEG");
         await Expect(jpegCard.Locator(".result")).ToContainTextAsync(" KB");     // new size
         await Expect(jpegCard.Locator(".outcome")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(Optimized: .*smaller|Already optimal: kept the original)"));
-        await Expect(pngCard.Locator(".meta")).ToContainTextAsync("77.5 KB");
+        await Expect(pngCard.Locator(".meta")).ToContainTextAsync(Kilobytes(Png));
         await Expect(session.Page.Locator("#totals")).ToContainTextAsync("2 files · 2 done");
         await Expect(session.Page.Locator("#announcer")).ToContainTextAsync("is done");
 
         // One file: the browser's own download, with the service's name, and the bytes open as an image.
         var download = await session.Page.RunAndWaitForDownloadAsync(() => jpegCard.Locator(".download").ClickAsync());
-        Assert.Equal("Bush-dog.jpg", download.SuggestedFilename);
+        Assert.Equal("holiday.jpg", download.SuggestedFilename);
         var bytes = await File.ReadAllBytesAsync((await download.PathAsync())!, TestContext.Current.CancellationToken);
         using (var image = Images.Open(bytes))
         {
@@ -48,8 +49,8 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         Assert.Equal("fileoptimizer.zip", zipDownload.SuggestedFilename);
         using (var zip = ZipFile.OpenRead((await zipDownload.PathAsync())!))
         {
-            Assert.Equal(["Bush-dog.jpg", "Spring.png"], zip.Entries.Select(entry => entry.FullName).Order());
-            await using var entry = await zip.GetEntry("Bush-dog.jpg")!.OpenAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(["holiday.jpg", "poster.png"], zip.Entries.Select(entry => entry.FullName).Order());
+            await using var entry = await zip.GetEntry("holiday.jpg")!.OpenAsync(TestContext.Current.CancellationToken);
             using var copy = new MemoryStream();
             await entry.CopyToAsync(copy, TestContext.Current.CancellationToken);
             Assert.Equal(bytes, copy.ToArray());
@@ -66,11 +67,11 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         using var app = new OptimizerApp();
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
         var folder = TestFiles.NewTempDirectory("photos");
-        string[] photos = ["jpeg/Bush-dog.jpg", "jpeg/DSCN0614_small.jpg", "jpeg/dsc_09827.jpg", "jpeg/FreshFlower.jpg", "png/Spring.png", "png/desert.png", "gif/GifSample.gif"];
+        string[] photos = ["holiday.jpg", "camera-1.jpg", "camera-2.jpg", "flower.jpg", "poster.png", "desert.png", "banner.gif"];
         Directory.CreateDirectory(Path.Combine(folder, "more"));
         foreach (var (photo, index) in photos.Select((photo, index) => (photo, index)))
         {
-            File.Copy(TestFiles.Corpus(photo), Path.Combine(folder, index % 2 == 0 ? "" : "more", Path.GetFileName(photo)));
+            File.Copy(TestImages.Variant(photo), Path.Combine(folder, index % 2 == 0 ? "" : "more", photo));
         }
 
         await File.WriteAllTextAsync(Path.Combine(folder, ".DS_Store"), "finder", TestContext.Current.CancellationToken);
@@ -110,22 +111,22 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
                 }
             }
         };
-        string[] photos = ["jpeg/Bush-dog.jpg", "jpeg/DSCN0614_small.jpg", "jpeg/dsc_09827.jpg", "jpeg/FreshFlower.jpg", "png/Spring.png", "png/desert.png", "gif/GifSample.gif", "gif/21.gif"];
+        string[] photos = ["holiday.jpg", "camera-1.jpg", "camera-2.jpg", "flower.jpg", "poster.png", "desert.png", "banner.gif", "badge.gif"];
 
-        await session.DropAsync([.. photos.Select(TestFiles.Corpus)]);
+        await session.DropAsync([.. photos.Select(TestImages.Variant)]);
         foreach (var photo in photos)
         {
             await session.WaitForCompletedAsync(Path.GetFileName(photo));
         }
 
-        var card = session.Card("Bush-dog.jpg");
-        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare Bush-dog.jpg" }).ClickAsync();
+        var card = session.Card("holiday.jpg");
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare holiday.jpg" }).ClickAsync();
         await Expect(card.Locator(".compare-view")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("loading"));
         await session.Page.RunAndWaitForDownloadAsync(() => card.Locator(".download").ClickAsync());
         await session.Page.RunAndWaitForDownloadAsync(() => session.Page.Locator("#download-all").ClickAsync());
         await session.GoToAsync();
         await Expect(session.Cards).ToHaveCountAsync(photos.Length);
-        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await session.WaitForCompletedAsync("holiday.jpg");
         await Expect(session.Page.Locator(".card.has-thumb")).ToHaveCountAsync(photos.Length, new LocatorAssertionsToHaveCountOptions { Timeout = 10_000 });
 
         lock (calls)
@@ -145,7 +146,7 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         using var app = new OptimizerApp();
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
         await session.DropAsync(Jpeg);
-        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await session.WaitForCompletedAsync("holiday.jpg");
 
         await session.DropAsync(Jpeg);
 
@@ -169,13 +170,13 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         await session.Page.GetByLabel("Output format").SelectOptionAsync("webp");
         await session.DropAsync(Jpeg);
 
-        var card = await session.WaitForCompletedAsync("Bush-dog.jpg");
+        var card = await session.WaitForCompletedAsync("holiday.jpg");
         await Expect(card.Locator(".result")).ToContainTextAsync("WebP");
         var jobId = new Uri(session.BaseAddress, await card.Locator(".download").GetAttributeAsync("href")).Segments.Last();
         var status = await api.StatusAsync(jobId);
         Assert.Equal("webp", status.Str("outputFormat"));
         var download = await session.Page.RunAndWaitForDownloadAsync(() => card.Locator(".download").ClickAsync());
-        Assert.Equal("Bush-dog.webp", download.SuggestedFilename);
+        Assert.Equal("holiday.webp", download.SuggestedFilename);
         Assert.Equal("webp", Images.Format(await File.ReadAllBytesAsync((await download.PathAsync())!, TestContext.Current.CancellationToken)));
 
         await session.GoToAsync();
@@ -190,16 +191,16 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         using var app = new OptimizerApp(new Dictionary<string, string?> { ["Upload:MaxSize"] = "400000" });
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
 
-        await session.DropAsync(TestFiles.BadInput("html-named.jpg"), TestFiles.BadInput("pixel-flood-30000x30000.png"), TestFiles.Corpus("jpeg/Storm.jpg"));
+        await session.DropAsync(TestImages.NotAnImage, TestImages.PixelFlood, TestImages.OversizedPhoto);
 
-        var html = session.Card("html-named.jpg");
+        var html = session.Card("not-an-image.jpg");
         await Expect(html).ToHaveAttributeAsync("data-state", "error", new LocatorAssertionsToHaveAttributeOptions { Timeout = PageSession.JobTimeout });
         await Expect(html.Locator(".error")).ToContainTextAsync("not an image FileOptimizer can read");
         var flood = session.Card("pixel-flood-30000x30000.png");
         await Expect(flood).ToHaveAttributeAsync("data-state", "error", new LocatorAssertionsToHaveAttributeOptions { Timeout = PageSession.JobTimeout });
         await Expect(flood.Locator(".error")).ToContainTextAsync("cannot be processed");
         await Expect(flood.Locator(".error")).ToContainTextAsync("30000 × 30000");
-        var large = session.Card("Storm.jpg");
+        var large = session.Card("oversized.jpg");
         await Expect(large).ToHaveAttributeAsync("data-state", "error", new LocatorAssertionsToHaveAttributeOptions { Timeout = PageSession.JobTimeout });
         await Expect(large.Locator(".error")).ToContainTextAsync("too large");
         await Expect(large.Locator(".retry")).ToBeHiddenAsync(); // sending it again cannot help
@@ -215,9 +216,9 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         // One upload request per 15 minutes: one batch (the page's /api/upload/info counts against the status limit).
         using var app = new OptimizerApp(new Dictionary<string, string?> { ["RateLimit:Skip"] = "false", ["RateLimit:Upload"] = "1" });
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
-        string[] photos = ["jpeg/Bush-dog.jpg", "jpeg/DSCN0614_small.jpg", "jpeg/dsc_09827.jpg", "png/Spring.png", "gif/GifSample.gif", "gif/21.gif", "png/desert.png"];
+        string[] photos = ["holiday.jpg", "camera-1.jpg", "camera-2.jpg", "poster.png", "banner.gif", "badge.gif", "desert.png"];
 
-        await session.DropAsync([.. photos.Select(TestFiles.Corpus)]);
+        await session.DropAsync([.. photos.Select(TestImages.Variant)]);
 
         // Two batches go at once; the one the server counts first is taken, the other waits.
         await session.Page.WaitForFunctionAsync(
@@ -248,9 +249,9 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         var browser = chromium.Require();
         using var app = new OptimizerApp(new Dictionary<string, string?> { ["Processing:QueueCapacity"] = "1", ["Processing:Workers"] = "1", ["Processing:RetryAfterSeconds"] = "1" });
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
-        string[] photos = ["jpeg/Bush-dog.jpg", "jpeg/DSCN0614_small.jpg", "png/Spring.png", "png/desert.png", "jpeg/dsc_09827.jpg"];
+        string[] photos = ["holiday.jpg", "camera-1.jpg", "poster.png", "desert.png", "camera-2.jpg"];
 
-        await session.DropAsync([.. photos.Select(TestFiles.Corpus)]);
+        await session.DropAsync([.. photos.Select(TestImages.Variant)]);
 
         await Expect(session.Page.Locator(".card .error.note").First).ToContainTextAsync("queue is full");
         foreach (var photo in photos)
@@ -273,12 +274,12 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         await session.Context.RouteAsync("**/api/upload/info", route => route.FulfillAsync(new RouteFulfillOptions { Status = 404 }));
         await session.GoToAsync();
 
-        await session.DropAsync(TestFiles.Corpus("jpeg/Storm.jpg"), Jpeg, TestFiles.BadInput("html-named.jpg"));
+        await session.DropAsync(TestImages.OversizedPhoto, Jpeg, TestImages.NotAnImage);
 
-        await session.WaitForCompletedAsync("Bush-dog.jpg");
-        await Expect(session.Card("Bush-dog.jpg").Locator(".meta")).ToContainTextAsync("69.3 KB");
-        await Expect(session.Card("Storm.jpg").Locator(".error")).ToContainTextAsync("too large", new LocatorAssertionsToContainTextOptions { Timeout = PageSession.JobTimeout });
-        await Expect(session.Card("html-named.jpg").Locator(".error")).ToContainTextAsync("not an image");
+        await session.WaitForCompletedAsync("holiday.jpg");
+        await Expect(session.Card("holiday.jpg").Locator(".meta")).ToContainTextAsync(Kilobytes(Jpeg));
+        await Expect(session.Card("oversized.jpg").Locator(".error")).ToContainTextAsync("too large", new LocatorAssertionsToContainTextOptions { Timeout = PageSession.JobTimeout });
+        await Expect(session.Card("not-an-image.jpg").Locator(".error")).ToContainTextAsync("not an image");
         await Expect(session.Cards).ToHaveCountAsync(3);
         session.AssertQuietConsole(404);
     }
@@ -290,24 +291,24 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         using var app = new OptimizerApp();
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
         await session.DropAsync(Jpeg, Png);
-        await session.WaitForCompletedAsync("Bush-dog.jpg");
-        await session.WaitForCompletedAsync("Spring.png");
+        await session.WaitForCompletedAsync("holiday.jpg");
+        await session.WaitForCompletedAsync("poster.png");
 
         await session.GoToAsync();
 
         await Expect(session.Cards).ToHaveCountAsync(2);
-        var card = await session.WaitForCompletedAsync("Bush-dog.jpg");
+        var card = await session.WaitForCompletedAsync("holiday.jpg");
         await Expect(card.Locator(".result")).ToContainTextAsync("KB");
-        await session.WaitForCompletedAsync("Spring.png");
+        await session.WaitForCompletedAsync("poster.png");
         await Expect(session.Page.Locator("#totals")).ToContainTextAsync("2 files · 2 done");
         await Expect(session.Page.Locator("#download-all")).ToBeEnabledAsync();
 
         // Removing one deletes its job and keeps it gone after the next reload.
-        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Remove Bush-dog.jpg" }).ClickAsync();
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Remove holiday.jpg" }).ClickAsync();
         await Expect(session.Cards).ToHaveCountAsync(1);
         await session.GoToAsync();
         await Expect(session.Cards).ToHaveCountAsync(1);
-        await Expect(session.Card("Spring.png")).ToHaveCountAsync(1);
+        await Expect(session.Card("poster.png")).ToHaveCountAsync(1);
         session.AssertQuietConsole();
     }
 
@@ -323,14 +324,14 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         await Expect(session.Page.Locator("#maxWidth-error")).ToContainTextAsync("65535");
         await Expect(session.Page.GetByLabel("Width")).ToHaveAttributeAsync("aria-invalid", "true");
         await session.DropAsync(Jpeg);
-        var card = session.Card("Bush-dog.jpg");
+        var card = session.Card("holiday.jpg");
         await Expect(card).ToHaveAttributeAsync("data-state", "error");
         await Expect(card.Locator(".error")).ToContainTextAsync("settings are not valid");
 
         await session.Page.GetByLabel("Width").FillAsync("300");
         await Expect(session.Page.Locator("#maxWidth-error")).ToBeHiddenAsync();
-        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Retry Bush-dog.jpg" }).ClickAsync();
-        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Retry holiday.jpg" }).ClickAsync();
+        await session.WaitForCompletedAsync("holiday.jpg");
         await Expect(card.Locator(".result")).ToContainTextAsync("300 ×");
         session.AssertQuietConsole();
     }
@@ -360,10 +361,10 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         var browser = chromium.Require();
         using var app = new OptimizerApp();
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
-        await session.DropAsync(TestFiles.Corpus("jpeg/starfish.jpg"));
-        var card = await session.WaitForCompletedAsync("starfish.jpg");
+        await session.DropAsync(TestImages.Photo);
+        var card = await session.WaitForCompletedAsync("photo.jpg");
 
-        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare starfish.jpg" }).ClickAsync();
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare photo.jpg" }).ClickAsync();
 
         var before = card.Locator("img.compare-before");
         var after = card.Locator("img.compare-after");
@@ -388,7 +389,7 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         using var app = new OptimizerApp();
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
         await session.DropAsync(Jpeg);
-        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await session.WaitForCompletedAsync("holiday.jpg");
 
         var reached = new List<string>();
         for (var i = 0; i < 40; i++)
@@ -456,7 +457,7 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         await Expect(session.Page.Locator("#api-key-field")).ToBeVisibleAsync();
         await Expect(session.Page.Locator("#api-key-status")).ToContainTextAsync("needs an API key");
         await session.DropAsync(Jpeg);
-        var card = session.Card("Bush-dog.jpg");
+        var card = session.Card("holiday.jpg");
         await Expect(card.Locator(".error")).ToContainTextAsync("needs an API key");
 
         await session.Page.GetByLabel("API key").FillAsync("not-the-key-at-all");
@@ -466,12 +467,12 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         await session.Page.GetByLabel("API key").FillAsync(Key);
         await session.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Use key" }).ClickAsync();
 
-        await session.WaitForCompletedAsync("Bush-dog.jpg"); // sent again by itself once the key is accepted
-        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare Bush-dog.jpg" }).ClickAsync();
+        await session.WaitForCompletedAsync("holiday.jpg"); // sent again by itself once the key is accepted
+        await card.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare holiday.jpg" }).ClickAsync();
         await Expect(card.Locator(".compare-view")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("loading"));
         Assert.True(await card.Locator("img.compare-after").EvaluateAsync<bool>("img => img.naturalWidth > 0"));
         var download = await session.Page.RunAndWaitForDownloadAsync(() => card.Locator(".download").ClickAsync());
-        Assert.Equal("Bush-dog.jpg", download.SuggestedFilename);
+        Assert.Equal("holiday.jpg", download.SuggestedFilename);
         var zip = await session.Page.RunAndWaitForDownloadAsync(() => session.Page.Locator("#download-all").ClickAsync());
         Assert.Equal("fileoptimizer.zip", zip.SuggestedFilename);
 
@@ -483,7 +484,7 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
 
         await session.GoToAsync(); // the key stays for this tab: history, previews and events all carry it
         await Expect(session.Cards).ToHaveCountAsync(1);
-        await session.WaitForCompletedAsync("Bush-dog.jpg");
+        await session.WaitForCompletedAsync("holiday.jpg");
         await Expect(card.Locator(".thumb img")).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^blob:"));
         lock (calls)
         {
@@ -503,9 +504,9 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         var browser = chromium.Require();
         using var app = new OptimizerApp();
         await using var session = await PageSession.OpenAsync(browser, app.BaseAddress(), scheme, width, 844);
-        await session.DropAsync(Jpeg, TestFiles.BadInput("html-named.jpg"));
-        await session.WaitForCompletedAsync("Bush-dog.jpg");
-        await Expect(session.Card("html-named.jpg")).ToHaveAttributeAsync("data-state", "error", new LocatorAssertionsToHaveAttributeOptions { Timeout = PageSession.JobTimeout });
+        await session.DropAsync(Jpeg, TestImages.NotAnImage);
+        await session.WaitForCompletedAsync("holiday.jpg");
+        await Expect(session.Card("not-an-image.jpg")).ToHaveAttributeAsync("data-state", "error", new LocatorAssertionsToHaveAttributeOptions { Timeout = PageSession.JobTimeout });
 
         var overflow = await session.Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(overflow <= 0, $"The page is {overflow} px wider than a {width} px window.");
@@ -521,6 +522,13 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         public string Id { get; set; } = "";
 
         public bool Outline { get; set; }
+    }
+
+    /// <summary>A file's size as the page writes it: decimal kilobytes, with one decimal under 100 KB.</summary>
+    private static string Kilobytes(string path)
+    {
+        var kilobytes = new FileInfo(path).Length / 1000.0;
+        return kilobytes.ToString(kilobytes >= 100 ? "0" : "0.#", System.Globalization.CultureInfo.InvariantCulture) + " KB";
     }
 
     private static bool IsDark(string rgb)

@@ -1,33 +1,35 @@
 namespace FileOptimizer.Tests.Infrastructure;
 
-/// <summary>The shared corpus and hostile inputs, found beside the project's root (../shared).</summary>
+/// <summary>
+/// The shared corpus and hostile inputs, found beside the project's root (../shared). A clone alone has no ../shared:
+/// the tests whose point is the real corpus or the hostile files then skip, saying so, and fail under CI=true, where
+/// ../shared must be present. Every other test uses <see cref="TestImages"/>.
+/// </summary>
 public static class TestFiles
 {
-    public static string Shared => SharedPath.Value ?? throw new DirectoryNotFoundException(MissingShared);
+    /// <summary>../shared, or null when there is none beside the project's root.</summary>
+    public static string? Shared { get; } = FindShared();
 
-    private const string MissingShared = "../shared (corpus and badinputs) was not found beside the project's root.";
-
-    private static readonly Lazy<string?> SharedPath = new(FindShared);
-
-    /// <summary>Whether ../shared is there; for test data built at discovery, where a test cannot be skipped yet.</summary>
-    public static bool HasShared => SharedPath.Value is not null;
-
-    /// <summary>../shared, or a skip (locally) / failure (in CI, which always has it) when it is missing.</summary>
+    /// <summary>
+    /// The path of ../shared. Without it the test is skipped (locally) or fails (CI=true), naming what is missing.
+    /// Call it at the start of a test whose point is the corpus or the hostile files.
+    /// </summary>
     public static string RequireShared()
     {
-        if (SharedPath.Value is { } found)
+        if (Shared is not null)
         {
-            return found;
+            return Shared;
         }
 
-        Assert.False(ExternalTool.InCi, MissingShared);
-        Assert.Skip(MissingShared);
+        const string Reason = "../shared (the real image corpus and the hostile inputs) is not beside this clone; tests of the real corpus and the hostile files need it.";
+        Assert.False(ExternalTool.InCi, Reason);
+        Assert.Skip(Reason);
         return "";
     }
 
-    public static string Corpus(string relative) => Path.Combine(Shared, "corpus", relative);
+    public static string Corpus(string relative) => Path.Combine(RequireShared(), "corpus", relative);
 
-    public static string BadInput(string relative) => Path.Combine(Shared, "badinputs", relative);
+    public static string BadInput(string relative) => Path.Combine(RequireShared(), "badinputs", relative);
 
     public static string NewTempDirectory(string purpose)
     {

@@ -94,7 +94,7 @@ public sealed partial class ContainerTests
             await service.WaitUntilLiveAsync();
             using var api = service.Api();
             var (healthy, healthyOutput) = await ServiceProcess.RunCommandAsync(publish, environment, healthcheck);
-            var id = await api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"));
+            var id = await api.UploadAsync(TestImages.Photo);
             await api.WaitForCompletionAsync(id);
 
             Assert.True(healthy == 0, $"The HEALTHCHECK command exited {healthy}: {healthyOutput}");

@@ -12,7 +12,7 @@ namespace FileOptimizer.Tests.Operations;
 public sealed class HealthTests
 {
     /// <summary>
-    /// About 10 s for the 8-megapixel Elephants on one core of our machines, and stopped within a second by a cancel
+    /// Many seconds for the 8-megapixel <see cref="TestImages.LargePhoto"/> on one core of our machines, and stopped within a second by a cancel
     /// (libwebp reports progress; the AVIF encoder does not and would hold a shutdown for the host's whole timeout).
     /// </summary>
     internal const string SlowSettings = """{"format":"webp","lossless":true,"effort":10}""";
@@ -128,9 +128,9 @@ public sealed class HealthTests
             ["Health:StuckJobSeconds"] = "1",
         });
         using var api = app.Api();
-        var slow = await api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), SlowSettings);
+        var slow = await api.UploadAsync(TestImages.LargePhoto, SlowSettings);
         await WaitForStatusAsync(api, slow, "processing");
-        await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif")); // waits behind it: the queue is full
+        await api.UploadAsync(TestImages.SmallGif); // waits behind it: the queue is full
 
         var readiness = await HealthAsync(api, "/api/health/readiness", HttpStatusCode.ServiceUnavailable, "unhealthy");
         Assert.Equal("The queue is full.", Check(readiness, "capacity").Str("description"));
@@ -151,7 +151,7 @@ public sealed class HealthTests
     {
         using var app = new OptimizerApp();
         using var api = app.Api();
-        var done = await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var done = await api.UploadAsync(TestImages.SmallGif);
         await api.WaitForCompletionAsync(done);
 
         // What SIGTERM does first. The callback stands for a drain in progress: until it returns the host goes no further.
@@ -180,7 +180,7 @@ public sealed class HealthTests
 
         var readiness = await HealthAsync(api, "/api/health/readiness", HttpStatusCode.ServiceUnavailable, "unhealthy");
         Assert.Equal("The server is shutting down.", Check(readiness, "shutdown").Str("description"));
-        using var upload = await api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        using var upload = await api.PostUploadAsync(TestImages.SmallGif);
         var problem = await ApiClient.ProblemAsync(upload, HttpStatusCode.ServiceUnavailable);
         Assert.Equal("Shutting down", problem.Str("title"));
         Assert.Equal("shutting-down", problem.Str("reason"));

@@ -24,7 +24,7 @@ public sealed class LoggingTests
         using (app)
         {
             using var api = app.Api();
-            var id = await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+            var id = await api.UploadAsync(TestImages.SmallGif);
             await api.WaitForCompletionAsync(id);
             app.Service<ILoggerFactory>().CreateLogger("FileOptimizer.Tests").LogError("An error for the errors-only log");
 
@@ -73,7 +73,7 @@ public sealed class LoggingTests
         using (app)
         {
             using var api = app.Api();
-            using (await api.PostUploadAsync(TestFiles.Corpus("jpeg/Storm.jpg")))
+            using (await api.PostUploadAsync(TestImages.OversizedPhoto))
             {
             }
 
@@ -129,7 +129,7 @@ public sealed class LoggingTests
             var line = await LogFiles.WaitForAsync(logs, "app-*.log", e => e.Message().StartsWith("HTTP POST /api/upload responded 415", StringComparison.Ordinal));
             Assert.Equal("/api/upload", line.Str("RequestPath")); // the query string is left out
 
-            var accepted = await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"), fileName: "ACCEPTED-93d7aa.gif");
+            var accepted = await api.UploadAsync(TestImages.SmallGif, fileName: "ACCEPTED-93d7aa.gif");
             await api.WaitForCompletionAsync(accepted);
             await LogFiles.WaitForAsync(logs, "app-*.log", e => e.Message().Contains($"Job \"{accepted}\" completed", StringComparison.Ordinal));
         }
@@ -145,9 +145,9 @@ public sealed class LoggingTests
         using (app)
         {
             using var api = app.Api();
-            var id = await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+            var id = await api.UploadAsync(TestImages.SmallGif);
             await api.WaitForCompletionAsync(id);
-            using (await api.PostUploadAsync(TestFiles.BadInput("elf-named.png")))
+            using (await api.PostUploadAsync(TestImages.NotAnImage))
             {
             }
 
@@ -198,7 +198,7 @@ public sealed class LoggingTests
         });
         using var api = service.Api();
 
-        using (await api.PostUploadAsync(TestFiles.BadInput("elf-named.png")))
+        using (await api.PostUploadAsync(TestImages.NotAnImage))
         {
         }
 

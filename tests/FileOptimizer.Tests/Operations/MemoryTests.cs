@@ -17,6 +17,7 @@ public sealed class MemoryTests
     [Fact]
     public async Task Memory_that_jobs_used_goes_back_once_the_workers_are_idle()
     {
+        TestFiles.RequireShared(); // the point is the corpus's large and varied images
         await using var service = await StartAsync();
         using var api = service.Api();
         await api.WaitForCompletionAsync(await api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"))); // code paths warmed up

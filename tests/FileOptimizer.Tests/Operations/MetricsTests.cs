@@ -29,10 +29,10 @@ public sealed class MetricsTests
         using var app = new OptimizerApp();
         using var api = app.Api();
         var before = PrometheusText.Parse(await ScrapeAsync(api));
-        var first = await api.UploadAsync(TestFiles.Corpus("jpeg/Bush-dog.jpg"), """{"format":"webp"}""");
+        var first = await api.UploadAsync(TestImages.Photo, """{"format":"webp"}""");
         await api.WaitForCompletionAsync(first);
 
-        var reused = await api.WaitForCompletionAsync(await api.UploadAsync(TestFiles.Corpus("jpeg/Bush-dog.jpg"), """{"format":"webp"}"""));
+        var reused = await api.WaitForCompletionAsync(await api.UploadAsync(TestImages.Photo, """{"format":"webp"}"""));
         var after = PrometheusText.Parse(await ScrapeAsync(api));
 
         double Delta(string key) => after.Value(key) - before.Value(key);
@@ -46,8 +46,8 @@ public sealed class MetricsTests
     {
         using var app = new OptimizerApp();
         using var api = app.Api();
-        await api.WaitForCompletionAsync(await api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg"), """{"format":"webp"}"""));
-        using (await api.PostUploadAsync(TestFiles.BadInput("elf-named.png")))
+        await api.WaitForCompletionAsync(await api.UploadAsync(TestImages.Photo, """{"format":"webp"}"""));
+        using (await api.PostUploadAsync(TestImages.NotAnImage))
         {
         }
 
@@ -75,16 +75,16 @@ public sealed class MetricsTests
         using var app = new OptimizerApp();
         using var api = app.Api();
         var before = PrometheusText.Parse(await ScrapeAsync(api));
-        string[] files = ["jpeg/starfish.jpg", "jpeg/Storm.jpg", "png/Arc-Colors-Transparent-Wallpaper.png"];
+        string[] files = [TestImages.Photo, TestImages.OversizedPhoto, TestImages.TransparentPng];
 
         var ids = new List<string>();
         foreach (var file in files)
         {
-            ids.Add(await api.UploadAsync(TestFiles.Corpus(file), """{"format":"webp"}"""));
+            ids.Add(await api.UploadAsync(file, """{"format":"webp"}"""));
         }
 
         var statuses = await Task.WhenAll(ids.Select(id => api.WaitForCompletionAsync(id)));
-        using (await api.PostUploadAsync(TestFiles.BadInput("elf-named.png")))
+        using (await api.PostUploadAsync(TestImages.NotAnImage))
         {
         }
 
@@ -145,9 +145,9 @@ public sealed class MetricsTests
     {
         using var app = new OptimizerApp(new Dictionary<string, string?> { ["Processing:Workers"] = "1" });
         using var api = app.Api();
-        var slow = await api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), HealthTests.SlowSettings);
+        var slow = await api.UploadAsync(TestImages.LargePhoto, HealthTests.SlowSettings);
         await HealthTests.WaitForStatusAsync(api, slow, "processing");
-        await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        await api.UploadAsync(TestImages.SmallGif);
 
         var samples = PrometheusText.Parse(await ScrapeAsync(api));
 

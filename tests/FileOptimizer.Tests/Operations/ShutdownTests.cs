@@ -61,7 +61,7 @@ public sealed class ShutdownTests
         await using var service = ServiceProcess.Start(ServiceProcess.BuiltApp, Environment(storage));
         await service.WaitUntilLiveAsync();
         using var api = service.Api();
-        var id = await api.UploadAsync(TestFiles.Corpus("jpeg/Elephants_3840x2160.jpg"), HealthTests.SlowSettings);
+        var id = await api.UploadAsync(TestImages.LargePhoto, HealthTests.SlowSettings);
         await HealthTests.WaitForStatusAsync(api, id, "processing");
         await interrupt(service);
         return (storage, id);

@@ -18,13 +18,13 @@ public sealed class Ssimulacra2Tests
     public static TheoryData<string, string, double> ReferencePairs()
     {
         var data = new TheoryData<string, string, double>();
-        if (!TestFiles.HasShared)
+        if (TestFiles.Shared is not { } shared)
         {
             data.Add("", "", double.NaN);
             return data;
         }
 
-        foreach (var line in File.ReadLines(Path.Combine(TestFiles.Shared, "quality", "reference-scores.csv")).Skip(1))
+        foreach (var line in File.ReadLines(Path.Combine(shared, "quality", "reference-scores.csv")).Skip(1))
         {
             var fields = line.Split(',');
             data.Add(fields[0], fields[1], double.Parse(fields[4], CultureInfo.InvariantCulture));

@@ -15,7 +15,8 @@ public sealed class RedisCacheTests
     /// <summary>No request may wait on Redis much longer than its one-second bound; the rest is the machine's own slowness.</summary>
     private static readonly TimeSpan RequestBound = TimeSpan.FromSeconds(4);
 
-    private static string Image(string name) => TestFiles.Corpus($"jpeg/{name}");
+    /// <summary>A generated photo of its own per name: the same name, the same bytes.</summary>
+    private static string Image(string name) => TestImages.Variant(name);
 
     private static Dictionary<string, string?> WithRedis(string url, params (string Key, string Value)[] more)
     {
@@ -44,12 +45,12 @@ public sealed class RedisCacheTests
         await using var redis = await RedisServer.StartAsync();
         using var app = new OptimizerApp(WithRedis(redis.Url()));
         using var api = app.Api();
-        var first = await api.UploadAsync(Image("Garden.jpg"), WebpSettings);
+        var first = await api.UploadAsync(Image("reused.jpg"), WebpSettings);
         var processed = await api.WaitForCompletionAsync(first);
 
-        var upload = await UploadAnswerAsync(api, Image("Garden.jpg"), """{"format":"WEBP","quality":70,"stripMetadata":true}""");
+        var upload = await UploadAnswerAsync(api, Image("reused.jpg"), """{"format":"WEBP","quality":70,"stripMetadata":true}""");
         var reused = await api.StatusAsync(upload.Str("jobId"));
-        var otherSettings = await api.UploadAsync(Image("Garden.jpg"), """{"quality":50,"format":"webp"}""");
+        var otherSettings = await api.UploadAsync(Image("reused.jpg"), """{"quality":50,"format":"webp"}""");
 
         Assert.False(Cached(processed));
         Assert.Equal("completed", upload.Str("status"));
@@ -73,13 +74,13 @@ public sealed class RedisCacheTests
     {
         using var app = new OptimizerApp();
         using var api = app.Api();
-        var first = await api.UploadAsync(Image("Bush-dog.jpg"), WebpSettings);
+        var first = await api.UploadAsync(Image("photo.jpg"), WebpSettings);
         await api.WaitForCompletionAsync(first);
 
-        var reused = await UploadAnswerAsync(api, Image("Bush-dog.jpg"), WebpSettings);
+        var reused = await UploadAnswerAsync(api, Image("photo.jpg"), WebpSettings);
         using var deleted = await api.Http.DeleteAsync($"/api/status/{first}", TestContext.Current.CancellationToken);
         using var deletedToo = await api.Http.DeleteAsync($"/api/status/{reused.Str("jobId")}", TestContext.Current.CancellationToken);
-        var again = await UploadAnswerAsync(api, Image("Bush-dog.jpg"), WebpSettings);
+        var again = await UploadAnswerAsync(api, Image("photo.jpg"), WebpSettings);
 
         Assert.True(Cached(reused));
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
@@ -95,10 +96,10 @@ public sealed class RedisCacheTests
     {
         using var app = new OptimizerApp(new Dictionary<string, string?> { ["Processing:ReuseResults"] = "false" });
         using var api = app.Api();
-        var first = await api.UploadAsync(Image("Bush-dog.jpg"), WebpSettings);
+        var first = await api.UploadAsync(Image("photo.jpg"), WebpSettings);
         await api.WaitForCompletionAsync(first);
 
-        var again = await UploadAnswerAsync(api, Image("Bush-dog.jpg"), WebpSettings);
+        var again = await UploadAnswerAsync(api, Image("photo.jpg"), WebpSettings);
         var status = await api.WaitForCompletionAsync(again.Str("jobId"));
 
         Assert.False(Cached(again));
@@ -118,13 +119,13 @@ public sealed class RedisCacheTests
             using var second = new OptimizerApp(settings, storage);
             using var firstApi = first.Api();
             using var secondApi = second.Api();
-            var id = await firstApi.UploadAsync(Image("Blinds.jpg"), """{"quality":60}""");
+            var id = await firstApi.UploadAsync(Image("shared.jpg"), """{"quality":60}""");
 
             var events = await secondApi.ReadEventsAsync($"/api/status/{id}/events");
             var status = await secondApi.WaitForCompletionAsync(id);
             var fromSecond = await secondApi.DownloadAsync(id);
             var fromFirst = await firstApi.DownloadAsync(id);
-            var duplicate = await UploadAnswerAsync(secondApi, Image("Blinds.jpg"), """{"quality":60}""");
+            var duplicate = await UploadAnswerAsync(secondApi, Image("shared.jpg"), """{"quality":60}""");
             var duplicateOnFirst = await firstApi.WaitForCompletionAsync(duplicate.Str("jobId"));
             using var unknown = await secondApi.Http.GetAsync($"/api/status/{new string('a', 32)}", TestContext.Current.CancellationToken);
             using var deleted = await firstApi.Http.DeleteAsync($"/api/status/{id}", TestContext.Current.CancellationToken);
@@ -155,7 +156,7 @@ public sealed class RedisCacheTests
         await using var redis = await RedisServer.StartAsync();
         using var app = new OptimizerApp(WithRedis(redis.Url()));
         using var api = app.Api();
-        string[] images = ["Aqua.jpg", "FreshFlower.jpg", "GreenMeadow.jpg", "LadyBird.jpg", "YellowFlower.jpg", "dsc_09827.jpg"];
+        string[] images = ["before-1.jpg", "before-2.jpg", "during-1.jpg", "during-2.jpg", "after-1.jpg", "after-2.jpg"];
         var before = new List<string>();
         foreach (var image in images[..2])
         {
@@ -210,7 +211,7 @@ public sealed class RedisCacheTests
         using var api = app.Api();
 
         var stopwatch = Stopwatch.StartNew();
-        var id = await api.UploadAsync(Image("DSCN0614_small.jpg"), WebpSettings);
+        var id = await api.UploadAsync(Image("photo.jpg"), WebpSettings);
         var uploaded = stopwatch.Elapsed;
         var status = await api.WaitForCompletionAsync(id);
         var detailed = await HealthTests.HealthAsync(api, "/api/health/detailed", HttpStatusCode.ServiceUnavailable, "unhealthy");
@@ -231,12 +232,12 @@ public sealed class RedisCacheTests
         await redis.KillAsync();
         using var app = new OptimizerApp(WithRedis(redis.Url()));
         using var api = app.Api();
-        var before = await api.UploadAsync(Image("DSCN0614_small.jpg"), WebpSettings);
+        var before = await api.UploadAsync(Image("photo.jpg"), WebpSettings);
         await api.WaitForCompletionAsync(before);
         await HealthTests.HealthAsync(api, "/api/health/detailed", HttpStatusCode.ServiceUnavailable, "unhealthy");
 
         await redis.RestartAsync();
-        var reused = await ReusedWithinAsync(api, Image("DSCN0614_small.jpg"), TimeSpan.FromSeconds(30));
+        var reused = await ReusedWithinAsync(api, Image("photo.jpg"), TimeSpan.FromSeconds(30));
 
         Assert.True(reused, "Once Redis runs, results are remembered and reused through it.");
         Assert.Equal("redis", Check(await HealthTests.HealthAsync(api, "/api/health/detailed", HttpStatusCode.OK, "ok")).Str("cache"));
@@ -253,7 +254,7 @@ public sealed class RedisCacheTests
 
         var timings = new List<TimeSpan>();
         var stopwatch = Stopwatch.StartNew();
-        var id = await api.UploadAsync(Image("DSCN0614_small.jpg"), WebpSettings);
+        var id = await api.UploadAsync(Image("photo.jpg"), WebpSettings);
         timings.Add(stopwatch.Elapsed);
         for (var i = 0; i < 3; i++)
         {

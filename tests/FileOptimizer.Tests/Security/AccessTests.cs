@@ -10,7 +10,7 @@ public sealed class ApiKeyTests() : ServiceTest(new Dictionary<string, string?> 
     [Fact]
     public async Task Without_a_key_the_api_answers_401_with_a_challenge()
     {
-        using var response = await Api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        using var response = await Api.PostUploadAsync(TestImages.SmallGif);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.Unauthorized);
         Assert.Contains("X-API-Key", problem.Str("detail"));
@@ -112,14 +112,14 @@ public sealed class RateLimitTests
     {
         using var app = new OptimizerApp(new Dictionary<string, string?> { ["RateLimit:Skip"] = "false", ["RateLimit:Upload"] = "2" });
         using var api = app.Api();
-        await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
-        await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        await api.UploadAsync(TestImages.SmallGif);
+        await api.UploadAsync(TestImages.SmallGif);
 
-        using var third = await api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        using var third = await api.PostUploadAsync(TestImages.SmallGif);
         using var otherClient = app.Api();
         otherClient.Http.DefaultRequestHeaders.UserAgent.Clear();
         otherClient.Http.DefaultRequestHeaders.UserAgent.ParseAdd("AnotherBrowser/2.0");
-        using var fromOther = await otherClient.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        using var fromOther = await otherClient.PostUploadAsync(TestImages.SmallGif);
 
         await ApiClient.ProblemAsync(third, HttpStatusCode.TooManyRequests);
         Assert.Equal(HttpStatusCode.Created, fromOther.StatusCode);
@@ -245,7 +245,7 @@ public sealed class RequestGuardTests() : ServiceTest(new Dictionary<string, str
     [Fact]
     public async Task Downloads_are_attachments_under_a_sandbox_policy()
     {
-        var id = await Api.UploadAsync(TestFiles.Corpus("svg/lightbulb_jon_phillips_01.svg"));
+        var id = await Api.UploadAsync(TestImages.Svg);
         await Api.WaitForCompletionAsync(id);
 
         using var response = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);

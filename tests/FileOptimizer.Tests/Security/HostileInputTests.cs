@@ -38,6 +38,7 @@ public sealed class HostileInputTests
     [Fact]
     public async Task Every_hostile_file_gets_a_clear_answer_fast_in_bounded_memory_and_leaves_the_service_healthy()
     {
+        TestFiles.RequireShared(); // the point is every file of ../shared/badinputs
         await using var service = await ServiceProcess.StartOnNewStorageAsync("hostile", new Dictionary<string, string?>
         {
             ["WORKERS"] = "2",
@@ -46,7 +47,7 @@ public sealed class HostileInputTests
             ["Processing__JobTimeoutSeconds"] = "60",
         });
         using var api = service.Api();
-        var earlier = await api.UploadAsync(TestFiles.Corpus("jpeg/Garden.jpg"));
+        var earlier = await api.UploadAsync(TestImages.Photo);
         var earlierBytes = await DownloadWhenDoneAsync(api, earlier);
         using var memory = new ResidentMemory(service.Process.Id);
 

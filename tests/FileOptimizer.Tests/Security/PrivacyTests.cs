@@ -100,8 +100,8 @@ public sealed class PrivacyTests() : ServiceTest()
     public async Task Orientation_is_applied_before_metadata_is_dropped()
     {
         var exiftool = ExternalTool.Require("exiftool", "libimage-exiftool-perl");
-        // Derived: a corpus photo stored rotated with orientation 6 and camera EXIF.
-        using var upright = NetVips.Image.Thumbnail(TestFiles.Corpus("jpeg/dsc_09827.jpg"), 400).CopyMemory();
+        // Derived: the generated camera photo, with its EXIF, stored rotated with orientation 6.
+        using var upright = NetVips.Image.Thumbnail(TestImages.CameraPhoto, 400).CopyMemory();
         using var rotated = upright.Rot270();
         using var tagged = rotated.Mutate(m => m.Set(NetVips.GValue.GIntType, "orientation", 6));
         var path = Path.Combine(TestFiles.NewTempDirectory("orient"), "rotated.jpg");

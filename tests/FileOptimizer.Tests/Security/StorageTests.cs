@@ -12,7 +12,7 @@ public sealed class StorageTests
         using var app = new OptimizerApp(new Dictionary<string, string?> { ["Security:MinFreeDiskBytes"] = long.MaxValue.ToString() });
         using var api = app.Api();
 
-        using var response = await api.PostUploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        using var response = await api.PostUploadAsync(TestImages.SmallGif);
 
         var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.InsufficientStorage);
         Assert.Equal("storage-full", problem.Str("reason"));
@@ -47,7 +47,7 @@ public sealed class StorageTests
         }
 
         Assert.Empty(Directory.GetDirectories(jobs));
-        var id = await api.UploadAsync(TestFiles.Corpus("gif/GifSample.gif"));
+        var id = await api.UploadAsync(TestImages.SmallGif);
         await api.WaitForCompletionAsync(id);
     }
 
