@@ -60,6 +60,10 @@ public static class DownloadEndpoints
         headers["X-Original-Size"] = record.OriginalSize.ToString(CultureInfo.InvariantCulture);
         headers["X-Compression-Ratio"] = Math.Round(record.PercentSaved ?? 0).ToString(CultureInfo.InvariantCulture);
         headers["X-Processing-Time"] = (record.ProcessingMs ?? 0).ToString(CultureInfo.InvariantCulture);
+        if (record.Quality is { } quality)
+        {
+            headers["X-Quality-Score"] = quality.Score.ToString("0.##", CultureInfo.InvariantCulture);
+        }
         headers.XContentTypeOptions = "nosniff";
         headers.ContentSecurityPolicy = SandboxPolicy;
 
@@ -99,7 +103,8 @@ public static class DownloadEndpoints
             record.PercentSaved ?? 0,
             record.Outcome,
             record.Settings.StripMetadata,
-            processors.For(format).Metadata(path)));
+            processors.For(format).Metadata(path),
+            record.Quality));
     }
 
     public static async Task<Results<PhysicalFileHttpResult, ValidationProblem, ProblemHttpResult>> PreviewAsync(
@@ -163,4 +168,5 @@ public sealed record ResultInfo(
     double Ratio,
     JobOutcome? Outcome,
     bool MetadataStripped,
-    IReadOnlyList<string> MetadataKept);
+    IReadOnlyList<string> MetadataKept,
+    QualityReceipt? Quality);

@@ -2,6 +2,7 @@ using FileOptimizer.Endpoints;
 using FileOptimizer.Hosting.Caching;
 using FileOptimizer.Hosting.Security;
 using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Imaging.Quality;
 using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Hosting;
@@ -23,6 +24,7 @@ public static class PlanEnvironment
         ["UPLOAD_MAX_SIZE"] = Key(UploadOptions.Section, nameof(UploadOptions.MaxSize)),
         ["UPLOAD_MAX_FILES"] = Key(UploadOptions.Section, nameof(UploadOptions.MaxBatchFiles)),
         ["ALLOW_SVG"] = Key(ImageLimits.Section, nameof(ImageLimits.AllowSvg)),
+        ["SCORE_RESULTS"] = Key(QualityOptions.Section, nameof(QualityOptions.ScoreResults)),
         ["WORKERS"] = Key(ProcessingOptions.Section, nameof(ProcessingOptions.Workers)),
         ["QUEUE_CAPACITY"] = Key(ProcessingOptions.Section, nameof(ProcessingOptions.QueueCapacity)),
         ["REUSE_RESULTS"] = Key(ProcessingOptions.Section, nameof(ProcessingOptions.ReuseResults)),

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FileOptimizer.Endpoints;
 using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Imaging.Quality;
 using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Hosting;
@@ -13,6 +14,7 @@ public static class ServiceRegistration
     {
         services.AddSettings<UploadOptions>(UploadOptions.Section);
         services.AddSettings<ImageLimits>(ImageLimits.Section);
+        services.AddSettings<QualityOptions>(QualityOptions.Section);
         services.AddSettings<StorageOptions>(StorageOptions.Section);
         services.AddSettings<ProcessingOptions>(ProcessingOptions.Section);
         services.AddSettings<EventsOptions>(EventsOptions.Section);

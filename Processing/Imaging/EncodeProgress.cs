@@ -15,11 +15,12 @@ internal sealed class EncodeProgress : IProgress<int>, IDisposable
     private ITimer? _encoding;
     private long _encodingStarted;
 
-    public EncodeProgress(IProgress<int> target, MediaFormat output, double expectedSeconds)
+    /// <param name="measured">Decoded into memory and then searched and scored: the pipeline is only the first part of the work.</param>
+    public EncodeProgress(IProgress<int> target, MediaFormat output, bool measured, double expectedSeconds)
     {
         _target = target;
         _expectedSeconds = Math.Max(0.5, expectedSeconds);
-        _pipelineShare = output == MediaFormat.Jpeg ? 100 : 30;
+        _pipelineShare = output == MediaFormat.Jpeg && !measured ? 100 : 30;
     }
 
     public void Report(int value)

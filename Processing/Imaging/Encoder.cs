@@ -3,7 +3,7 @@ using NetVips;
 namespace FileOptimizer.Processing.Imaging;
 
 /// <summary>One way to encode: the format, the encoder quality, and whether chroma keeps full resolution (JPEG and AVIF 4:4:4).</summary>
-public sealed record EncoderChoice(MediaFormat Format, int Quality, bool FullChroma = false)
+public sealed record EncoderChoice(MediaFormat Format, int Quality, bool FullChroma = false, bool Lossless = false)
 {
     /// <summary>"4:4:4" or "4:2:0" where the format subsamples chroma; null where it does not (PNG, GIF, WebP with sharp YUV).</summary>
     public string? Chroma => Format is MediaFormat.Jpeg or MediaFormat.Avif ? (FullChroma ? "4:4:4" : "4:2:0") : null;
@@ -60,7 +60,7 @@ public static class Encoder
                 { "subsample_mode", subsample },
                 { "keep", keep },
             },
-            MediaFormat.Png when settings.Lossless => new VOption
+            MediaFormat.Png when settings.Lossless || choice.Lossless => new VOption
             {
                 { "compression", EncoderPresets.PngCompression }, { "filter", Enums.ForeignPngFilter.All }, { "keep", keep },
             },

@@ -1,3 +1,4 @@
+using FileOptimizer.Processing.Imaging.Quality;
 using NetVips;
 
 namespace FileOptimizer.Processing.Imaging;
@@ -12,15 +13,20 @@ public static class ImageOptimizer
     /// <summary>libvips's own coordinate limit; "fit inside" with no maximum given means "keep the size".</summary>
     private const int Unbounded = 10_000_000;
 
-    public static OptimizationResult Run(MediaWork work, IProgress<int> progress, CancellationToken cancellationToken)
+    /// <summary>Whether a run decodes the image into memory to measure what it makes: a searched quality, auto format, or scoring asked for.</summary>
+    public static bool Measures(OptimizationSettings settings, MediaFormat input, bool score)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return score || settings.AutoFormat || settings.SearchesQuality(settings.OutputFor(input));
+    }
+
+    public static OptimizationResult Run(MediaWork work, bool score, IProgress<int> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
         var settings = work.Settings;
         var input = work.Input;
-        var output = settings.OutputFor(input.Format);
         var originalPath = work.OriginalPath;
-        var resultFile = "result" + output.Extension();
-        var temporary = Path.Combine(work.Directory, $"{resultFile}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(work.Directory, $"result.{Guid.NewGuid():N}.tmp");
         if (!File.Exists(originalPath))
         {
             // A storage problem (volume detached, file removed), not a bad image: worth another try.
@@ -29,30 +35,33 @@ public static class ImageOptimizer
 
         try
         {
-            int width, height;
-            using (var image = Load(originalPath, input, settings, output))
-            {
-                using var prepared = Prepare(image, output);
-                prepared.SetProgress(progress, cancellationToken);
-                Encoder.Save(prepared, temporary, new EncoderChoice(output, settings.QualityFor(output)), settings);
-                width = prepared.Width;
-                height = prepared.PageHeight;
-            }
+            var (output, width, height, receipt) = Measures(settings, input.Format, score)
+                ? Measured(work, temporary, progress, cancellationToken)
+                : Streamed(work, temporary, progress, cancellationToken);
 
             cancellationToken.ThrowIfCancellationRequested();
             var size = new FileInfo(temporary).Length;
-            var outcome = JobOutcome.Optimized;
-            if (size >= work.OriginalSize && output == input.Format && width == input.Width && height == input.Height
+            var outcome = receipt is not null && !QualityEngine.ReachesTarget(receipt) ? JobOutcome.BelowTarget : JobOutcome.Optimized;
+            // Never larger: also when "auto" chose another format, as long as the original is one we write.
+            if (size >= work.OriginalSize && (output == input.Format || (settings.AutoFormat && input.Format.OriginalOutput() == input.Format))
+                && width == input.Width && height == input.Height
                 && OriginalInspector.IsClean(originalPath, input.Format, settings.StripMetadata))
             {
                 File.Copy(originalPath, temporary, overwrite: true);
+                output = input.Format;
                 size = work.OriginalSize;
                 outcome = JobOutcome.KeptOriginal;
+                receipt = receipt is null ? null : receipt with
+                {
+                    Score = 100,
+                    ChosenBecause = $"the original itself: the best re-encode ({receipt.ChosenBecause}) was not smaller",
+                };
             }
 
+            var resultFile = "result" + output.Extension();
             File.Move(temporary, Path.Combine(work.Directory, resultFile), overwrite: true);
             progress.Report(100);
-            return new OptimizationResult(output, width, height, size, outcome, resultFile);
+            return new OptimizationResult(output, width, height, size, outcome, resultFile, receipt);
         }
         finally
         {
@@ -60,10 +69,57 @@ public static class ImageOptimizer
         }
     }
 
-    private static Image Load(string path, MediaProbe input, OptimizationSettings settings, MediaFormat output)
+    /// <summary>The fixed-quality path without scoring: libvips streams from the decoder into the encoder, nothing held whole.</summary>
+    private static (MediaFormat, int, int, QualityReceipt?) Streamed(MediaWork work, string temporary, IProgress<int> progress, CancellationToken cancellationToken)
     {
-        // All frames only when the output can animate them; otherwise the first frame.
-        var allFrames = input.Frames > 1 && output.SupportsAnimation();
+        var settings = work.Settings;
+        var output = settings.OutputFor(work.Input.Format);
+        using var image = Load(work.OriginalPath, work.Input, settings, work.Input.Frames > 1 && output.SupportsAnimation());
+        using var prepared = Prepare(image, flatten: !output.SupportsAlpha());
+        prepared.SetProgress(progress, cancellationToken);
+        Encoder.Save(prepared, temporary, new EncoderChoice(output, settings.QualityFor(output)), settings);
+        return (output, prepared.Width, prepared.PageHeight, null);
+    }
+
+    /// <summary>Decoded once into memory, then searched, encoded and scored by the quality engine.</summary>
+    private static (MediaFormat, int, int, QualityReceipt?) Measured(MediaWork work, string temporary, IProgress<int> progress, CancellationToken cancellationToken)
+    {
+        var settings = work.Settings;
+        var input = work.Input;
+        var animate = input.Frames > 1 && (settings.AutoFormat || settings.OutputFor(input.Format).SupportsAnimation());
+        using var image = Load(work.OriginalPath, input, settings, animate);
+        var candidates = Candidates(input.Format, settings, image.HasAlpha(), animate);
+        using var prepared = Prepare(image, flatten: candidates.Any(c => !c.SupportsAlpha()));
+        prepared.SetProgress(progress, cancellationToken);
+        using var reference = prepared.CopyMemory();
+        reference.SetProgress(progress, cancellationToken);
+        var (choice, receipt) = QualityEngine.Encode(reference, candidates, settings, temporary, cancellationToken);
+        return (choice.Format, reference.Width, reference.PageHeight, receipt);
+    }
+
+    /// <summary>
+    /// The formats a job may end in: the one asked for, or for "auto" the candidates (the client's, else jpeg, webp, avif;
+    /// png, webp, avif with alpha; gif, webp for an animation) that can hold the image, always with the original's own.
+    /// </summary>
+    public static IReadOnlyList<MediaFormat> Candidates(MediaFormat input, OptimizationSettings settings, bool alpha, bool animated)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!settings.AutoFormat)
+        {
+            return [settings.OutputFor(input)];
+        }
+
+        IEnumerable<MediaFormat> wanted = settings.Formats
+            ?? (animated ? [MediaFormat.Gif, MediaFormat.Webp] : alpha ? [MediaFormat.Png, MediaFormat.Webp, MediaFormat.Avif] : [MediaFormat.Jpeg, MediaFormat.Webp, MediaFormat.Avif]);
+        var candidates = wanted.Append(input.OriginalOutput()).Distinct()
+            .Where(f => Libvips.Capabilities.Outputs.Contains(f) && (!alpha || f.SupportsAlpha()) && (!animated || f.SupportsAnimation()))
+            .ToList();
+        return candidates.Count > 0 ? candidates : [input.OriginalOutput()];
+    }
+
+    /// <summary>All frames only when the output can animate them; otherwise the first frame.</summary>
+    private static Image Load(string path, MediaProbe input, OptimizationSettings settings, bool allFrames)
+    {
         return Thumbnail(path, input.Format, settings.MaxWidth ?? Unbounded, settings.MaxHeight ?? Unbounded, allFrames);
     }
 
@@ -79,10 +135,10 @@ public static class ImageOptimizer
         return Image.ThumbnailSource(source, width, height: height, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
     }
 
-    private static Image Prepare(Image image, MediaFormat output)
+    private static Image Prepare(Image image, bool flatten)
     {
         var prepared = DropOversizedProfile(image);
-        if (!output.SupportsAlpha() && prepared.HasAlpha())
+        if (flatten && prepared.HasAlpha())
         {
             using var withAlpha = prepared;
             return withAlpha.Flatten(background: EncoderPresets.JpegBackground);

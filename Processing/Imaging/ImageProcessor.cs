@@ -1,10 +1,11 @@
+using FileOptimizer.Processing.Imaging.Quality;
 using Microsoft.Extensions.Options;
 using NetVips;
 
 namespace FileOptimizer.Processing.Imaging;
 
 /// <summary>The image pipeline behind the media seam: libvips probes, optimizes and previews.</summary>
-public sealed class ImageProcessor(IOptions<ImageLimits> limits) : IMediaProcessor
+public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<QualityOptions> quality) : IMediaProcessor
 {
     public MediaCapabilities Capabilities =>
         new(Libvips.Capabilities.Inputs, Libvips.Capabilities.Outputs, "libvips", Libvips.Version.ToString());
@@ -16,10 +17,12 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits) : IMediaProcess
     public OptimizationResult Optimize(MediaWork work, IProgress<int> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        using var encoding = new EncodeProgress(progress, work.Settings.OutputFor(work.Input.Format), work.ExpectedSeconds);
+        var score = quality.Value.ScoreResults;
+        var measured = ImageOptimizer.Measures(work.Settings, work.Input.Format, score);
+        using var encoding = new EncodeProgress(progress, work.Settings.OutputFor(work.Input.Format), measured, work.ExpectedSeconds);
         try
         {
-            return ImageOptimizer.Run(work, encoding, cancellationToken);
+            return ImageOptimizer.Run(work, score, encoding, cancellationToken);
         }
         catch (VipsException exception) when (cancellationToken.IsCancellationRequested)
         {

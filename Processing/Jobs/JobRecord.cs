@@ -58,6 +58,9 @@ public sealed record JobRecord
 
     public JobOutcome? Outcome { get; init; }
 
+    /// <summary>How the result scores against the original, and how it was chosen.</summary>
+    public QualityReceipt? Quality { get; init; }
+
     /// <summary>The result is a copy of an earlier job's result for the same bytes and settings: no processing was done.</summary>
     public bool Cached { get; init; }
     public JobError? Error { get; init; }

@@ -27,7 +27,7 @@ public sealed partial class ResultReuse(
         var output = settings.OutputFor(record.InputFormat);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"result:{sha256}:{output.Name()}:q{settings.QualityFor(output)}:e{settings.EffortFor(output)}:w{settings.MaxWidth}:h{settings.MaxHeight}:l{settings.Lossless}:s{settings.StripMetadata}:p{settings.Progressive}");
+            $"result:{sha256}:{(settings.AutoFormat ? "auto" + string.Join('+', settings.Formats ?? []) : output.Name())}:q{(settings.SearchesQuality(output) ? $"auto{settings.Target}" : settings.QualityFor(output))}:e{settings.EffortFor(output)}:w{settings.MaxWidth}:h{settings.MaxHeight}:l{settings.Lossless}:s{settings.StripMetadata}:p{settings.Progressive}");
     }
 
     /// <summary>Makes a completed job the source for later uploads of the same bytes and settings, until it is swept.</summary>
@@ -70,7 +70,7 @@ public sealed partial class ResultReuse(
 
         LogReused(logger, fresh.Id, source.Id);
         var copied = new OptimizationResult(
-            format, source.OutputWidth ?? 0, source.OutputHeight ?? 0, source.OptimizedSize ?? 0, source.Outcome ?? JobOutcome.Optimized, resultFile);
+            format, source.OutputWidth ?? 0, source.OutputHeight ?? 0, source.OptimizedSize ?? 0, source.Outcome ?? JobOutcome.Optimized, resultFile, source.Quality);
         return JobLifecycle.Complete(copied, time.GetUtcNow(), processingMs: null).TryApply(fresh);
     }
 

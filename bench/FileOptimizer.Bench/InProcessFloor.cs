@@ -77,7 +77,7 @@ public static class InProcessFloor
 
         var work = new MediaWork(original, directory, probe, file.Length, OptimizationSettings.Default, ExpectedSeconds: 1);
         var started = Stopwatch.GetTimestamp();
-        var result = ImageOptimizer.Run(work, new Progress<int>(), cancellationToken);
+        var result = ImageOptimizer.Run(work, score: false, new Progress<int>(), cancellationToken);
         Interlocked.Add(ref workTicks, Stopwatch.GetElapsedTime(started).Ticks);
         return result.Size > 0 ? null : "empty result";
     }

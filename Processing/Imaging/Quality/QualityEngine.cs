@@ -1,0 +1,134 @@
+using NetVips;
+
+namespace FileOptimizer.Processing.Imaging.Quality;
+
+/// <summary>
+/// Encodes a decoded image so that it looks the same, measured: each candidate format is searched (or, with a fixed
+/// quality, tried) on a sample, the smallest that reaches the target wins, the winner is encoded at full size and scored
+/// again, and stepped up when it misses. Every figure ends in the receipt.
+/// </summary>
+public static class QualityEngine
+{
+    /// <summary>A final score this far below the target counts as reaching it: two decoders differ by about this much.</summary>
+    public const double Tolerance = 1.0;
+
+    /// <summary>Quality added when the full-size result misses, at most <see cref="MaxStepsUp"/> times.</summary>
+    private const int StepUp = 4;
+
+    private const int MaxStepsUp = 2;
+
+    /// <summary>AVIF trials run at this effort (aom speed 8 of 9), the winner at the configured one.</summary>
+    private const int AvifTrialEffort = 1;
+
+    public static (EncoderChoice Choice, QualityReceipt Receipt) Encode(
+        Image reference, IReadOnlyList<MediaFormat> candidates, OptimizationSettings settings, string path, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(settings);
+        using var firstFrame = reference.Crop(0, 0, reference.Width, reference.PageHeight);
+        var sample = ScoringSample.Of(firstFrame);
+        using var sampleImage = sample.Extract(firstFrame);
+
+        var outcomes = candidates.Select(format => Try(sampleImage, format, settings, cancellationToken)).ToList();
+        var trials = outcomes.SelectMany(o => o.Trials).ToList();
+        var passing = outcomes.Where(o => o.ReachesTarget).ToList();
+        var winner = passing.Count > 0 ? passing.MinBy(o => o.SampleBytes)! : outcomes.MaxBy(o => o.Score)!;
+        var searched = settings.SearchesQuality(winner.Choice.Format);
+
+        var choice = winner.Choice;
+        double score;
+        var steps = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Encoder.Save(reference, path, choice, settings);
+            score = ScoreFile(path, sample, sampleImage);
+            var (_, ceiling) = QualitySearch.Range(choice.Format);
+            if (!searched || choice.Lossless || score >= settings.Target - Tolerance || choice.Quality >= ceiling || steps == MaxStepsUp)
+            {
+                break;
+            }
+
+            choice = choice with { Quality = Math.Min(ceiling, choice.Quality + StepUp) };
+            steps++;
+        }
+
+        var receipt = new QualityReceipt(
+            "ssimulacra2",
+            Math.Round(score, 2),
+            searched ? settings.Target : null,
+            choice.Lossless ? null : choice.Quality,
+            choice.Chroma,
+            trials,
+            Because(choice, winner, outcomes, candidates.Count, searched, steps, score, settings.Target));
+        return (choice, receipt);
+    }
+
+    /// <summary>Whether the result reaches its target (a fixed quality has none and always does).</summary>
+    public static bool ReachesTarget(QualityReceipt receipt) =>
+        receipt is not { Target: { } target } || receipt.Score >= target - Tolerance;
+
+    private static SearchOutcome Try(Image sample, MediaFormat format, OptimizationSettings settings, CancellationToken cancellationToken)
+    {
+        int? effort = format == MediaFormat.Avif ? Math.Min(AvifTrialEffort, settings.EffortFor(format)) : null;
+        if (!settings.SearchesQuality(format))
+        {
+            var fixedChoice = new EncoderChoice(format, settings.QualityFor(format));
+            var (bytes, score) = QualitySearch.Try(sample, fixedChoice, settings, effort);
+            return new SearchOutcome(fixedChoice, bytes, score, true, [new QualityTrial(format, fixedChoice.Quality, fixedChoice.Chroma, bytes, Math.Round(score, 2))]);
+        }
+
+        var outcome = QualitySearch.Run(sample, format, settings.Target, settings, effort, cancellationToken);
+        if (outcome.ReachesTarget || format != MediaFormat.Png)
+        {
+            return outcome;
+        }
+
+        // A palette cannot hold this image (a photo saved as PNG): lossless PNG keeps it exact.
+        var lossless = new EncoderChoice(MediaFormat.Png, 100, Lossless: true);
+        var (losslessBytes, losslessScore) = QualitySearch.Try(sample, lossless, settings, effort);
+        return new SearchOutcome(lossless, losslessBytes, losslessScore, true, [.. outcome.Trials, new QualityTrial(MediaFormat.Png, 100, "lossless", losslessBytes, Math.Round(losslessScore, 2))]);
+    }
+
+    private static double ScoreFile(string path, ScoringSample sample, Image sampleImage)
+    {
+        using var decoded = Image.NewFromFile(path, access: Enums.Access.Random);
+        using var firstFrame = decoded.Crop(0, 0, decoded.Width, decoded.PageHeight);
+        using var decodedSample = sample.Extract(firstFrame);
+        return Ssimulacra2.Score(sampleImage, decodedSample);
+    }
+
+    private static string Because(
+        EncoderChoice choice, SearchOutcome winner, IReadOnlyList<SearchOutcome> outcomes, int candidates, bool searched, int steps, double score, double target)
+    {
+        var format = choice.Format.Name();
+        if (!searched)
+        {
+            return $"fixed quality {choice.Quality} as asked; measured, not searched";
+        }
+
+        if (choice.Lossless)
+        {
+            return "no palette reached the target: lossless PNG";
+        }
+
+        var reason = score >= target - Tolerance
+            ? $"smallest {format} quality reaching {target:0.#}"
+            : $"{format} at its highest quality {choice.Quality} scores {score:0.#}, below the target {target:0.#}";
+        if (candidates > 1)
+        {
+            var others = outcomes.Where(o => o != winner && o.ReachesTarget).Select(o => $"{o.Choice.Format.Name()} {Percent(o.SampleBytes, winner.SampleBytes)}").ToList();
+            reason += others.Count > 0 ? $"; smallest of the formats that reach it (others larger: {string.Join(", ", others)})" : "; the only format that reaches it";
+        }
+
+        if (choice.Chroma is { } chroma && choice.Format == MediaFormat.Jpeg)
+        {
+            reason += $"; chroma {chroma}";
+        }
+
+        return steps > 0 ? $"{reason}; stepped up {steps} time(s) after the full-size score" : reason;
+    }
+
+    private static string Percent(long bytes, long baseline) => $"+{Math.Round((((double)bytes / Math.Max(1, baseline)) - 1) * 100)} %";
+}
