@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using FileOptimizer.Processing.Imaging.Quality;
+using FileOptimizer.Tests.Infrastructure;
+using NetVips;
+
+namespace FileOptimizer.Tests.Quality;
+
+/// <summary>Quality by target: each kind of image reaches its SSIMULACRA2 target, and the receipt tells the truth about the file.</summary>
+public sealed class QualityTargetTests() : ServiceTest()
+{
+    [Theory]
+    [InlineData("photo.jpg", "jpeg")]
+    [InlineData("transparent.png", "png")]
+    [InlineData("animation.gif", "gif")]
+    public async Task Default_settings_reach_the_high_target_and_the_receipt_matches_the_download(string image, string expectedFormat)
+    {
+        var path = TestImages.Get(image);
+
+        var id = await Api.UploadAsync(path);
+        var status = await Api.WaitForCompletionAsync(id);
+        using var response = await Api.Http.GetAsync(new Uri($"/api/download/{id}", UriKind.Relative), TestContext.Current.CancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+
+        var receipt = status["quality"]!.AsObject();
+        Assert.Equal("ssimulacra2", receipt.Str("metric"));
+        Assert.Equal(80, receipt["target"]!.GetValue<double>());
+        var score = receipt["score"]!.GetValue<double>();
+        Assert.True(score >= 79, $"{image}: score {score} is below the target");
+        Assert.NotEmpty(receipt["searched"]!.AsArray());
+        Assert.Equal(expectedFormat, Images.Format(bytes));
+        Assert.Equal(bytes.Length, status.Number("optimizedSize"));
+        Assert.Equal(score.ToString("0.##", CultureInfo.InvariantCulture), response.Headers.GetValues("X-Quality-Score").Single());
+
+        // The score is the file's: measured again here on the downloaded file, it agrees (first frame of an animation).
+        if (status.Str("outcome") != "kept-original")
+        {
+            using var original = Image.NewFromFile(path);
+            using var result = Images.Open(bytes);
+            using var originalFrame = original.Crop(0, 0, original.Width, original.PageHeight);
+            using var resultFrame = result.Crop(0, 0, result.Width, result.PageHeight);
+            var measured = Ssimulacra2.Score(originalFrame, resultFrame);
+            Assert.True(measured >= 79, $"{image}: the downloaded file scores {measured:0.0} against the original");
+        }
+    }
+
+    [Fact]
+    public async Task A_number_for_quality_keeps_exactly_that_quality_and_is_still_measured()
+    {
+        var id = await Api.UploadAsync(TestImages.Photo, """{"quality":63}""");
+        var status = await Api.WaitForCompletionAsync(id);
+
+        var receipt = status["quality"]!.AsObject();
+        Assert.Equal(63, receipt.Whole("encoderQuality"));
+        Assert.Null(receipt["target"]);
+        Assert.Single(receipt["searched"]!.AsArray());
+        Assert.Contains("fixed quality 63", receipt.Str("chosenBecause"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_higher_target_gives_a_higher_score_or_says_it_could_not()
+    {
+        var high = await Api.WaitForCompletionAsync(await Api.UploadAsync(TestImages.Photo, """{"target":"high"}"""));
+        var lossless = await Api.WaitForCompletionAsync(await Api.UploadAsync(TestImages.Photo, """{"target":"visually-lossless"}"""));
+
+        var score = lossless["quality"]!["score"]!.GetValue<double>();
+        Assert.True(score > high["quality"]!["score"]!.GetValue<double>(), $"visually-lossless scored {score}");
+        Assert.True(score >= 89 || lossless.Str("outcome") == "below-target", $"visually-lossless scored {score} as {lossless.Str("outcome")}");
+        Assert.True(lossless.Number("optimizedSize") > high.Number("optimizedSize"));
+    }
+
+    [Fact]
+    public async Task Auto_format_keeps_the_smallest_candidate_that_reaches_the_target()
+    {
+        var id = await Api.UploadAsync(TestImages.Photo, """{"format":"auto","formats":["jpeg","webp"]}""");
+        var status = await Api.WaitForCompletionAsync(id);
+
+        var receipt = status["quality"]!.AsObject();
+        var trials = receipt["searched"]!.AsArray().Select(t => t!.AsObject()).ToList();
+        Assert.Equal(["jpeg", "webp"], trials.Select(t => t.Str("format")).Distinct().Order(StringComparer.Ordinal));
+        // The winner's smallest passing trial is no larger than any other format's smallest passing trial.
+        var best = trials.Where(t => t["score"]!.GetValue<double>() >= 80.5)
+            .GroupBy(t => t.Str("format"))
+            .ToDictionary(g => g.Key, g => g.Min(t => t.Number("bytes")));
+        var chosen = status.Str("outputFormat");
+        Assert.Equal(best.MinBy(pair => pair.Value).Key, chosen);
+        Assert.Contains("smallest of the formats", receipt.Str("chosenBecause"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"target":"excellent"}""", 85)]
+    [InlineData("""{"target":72.5}""", 72.5)]
+    [InlineData("""{"quality":"auto","target":"good"}""", 70)]
+    public async Task Target_names_and_scores_are_accepted(string settings, double expected)
+    {
+        using var response = await Api.PostJsonAsync("/api/process/validate-settings", settings);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.Equal(expected, body["target"]!.GetValue<double>());
+    }
+
+    [Theory]
+    [InlineData("""{"target":20}""", "target")]
+    [InlineData("""{"target":"perfect"}""", "target")]
+    [InlineData("""{"quality":"best"}""", "quality")]
+    [InlineData("""{"format":"auto","formats":["bmp"]}""", "formats")]
+    public async Task Wrong_targets_and_formats_are_refused_naming_the_field(string settings, string field)
+    {
+        using var response = await Api.PostJsonAsync("/api/process/validate-settings", settings);
+
+        var problem = await ApiClient.ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]![field]);
+    }
+}
