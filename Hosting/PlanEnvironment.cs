@@ -1,4 +1,5 @@
 using FileOptimizer.Endpoints;
+using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Processing.Jobs;
 namespace FileOptimizer.Hosting;
 
@@ -25,6 +26,8 @@ public static class PlanEnvironment
         ["TRUSTED_PROXIES"] = "Security:TrustedProxies",
         ["MIN_FREE_DISK"] = "Security:MinFreeDiskBytes",
         ["ALLOW_SVG"] = $"{UploadOptions.Section}:AllowSvg",
+        ["ALLOW_HEIC"] = $"{UploadOptions.Section}:AllowHeic",
+        ["HEIC_DECODER"] = $"{HeicOptions.Section}:Decoder",
         ["RATE_LIMIT"] = "RateLimit:Global",
         ["UPLOAD_RATE_LIMIT"] = "RateLimit:Upload",
         ["STATUS_RATE_LIMIT"] = "RateLimit:Status",
