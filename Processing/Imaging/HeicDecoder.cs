@@ -43,10 +43,12 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
     /// <summary>Variables the decoder keeps from ours: where libheif finds its codec plugins and libraries. Nothing else.</summary>
     private static readonly string[] PassedVariables = ["LIBHEIF_PLUGIN_PATH", "LD_LIBRARY_PATH"];
 
-    private readonly ConcurrentDictionary<int, Process> _running = new();
-    private readonly Lazy<HeicSupport> _support = new(() => Ask(options.Value.Decoder, logger));
+    /// <summary>Each program is asked once per process: what is installed does not change while the service runs.</summary>
+    private static readonly ConcurrentDictionary<string, Lazy<HeicSupport>> Asked = new(StringComparer.Ordinal);
 
-    public HeicSupport Support => _support.Value;
+    private readonly ConcurrentDictionary<int, Process> _running = new();
+
+    public HeicSupport Support => Asked.GetOrAdd(options.Value.Decoder, program => new Lazy<HeicSupport>(() => Ask(program, logger))).Value;
 
     /// <summary>
     /// Decodes a HEIC file into a PNG in a new folder under <paramref name="directory"/>; disposing the answer removes it.
@@ -107,7 +109,12 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Asks the decoder in the background at start, so the first HEIC upload does not wait for the answer.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = Task.Run(() => Support, CancellationToken.None);
+        return Task.CompletedTask;
+    }
 
     /// <summary>At shutdown, after the workers stopped: a decoder still running has no job left to serve.</summary>
     public Task StopAsync(CancellationToken cancellationToken)
