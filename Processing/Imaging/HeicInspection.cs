@@ -11,17 +11,20 @@ public static class HeicInspection
     public static (MediaFormat Format, Refusal? Refusal) Inspect(string path, MediaFormat sniffed, ImageLimits limits, HeicDecoder? decoder)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        HeifHeader header;
         try
         {
-            header = HeifHeader.Read(path);
+            return Inspect(HeifHeader.Read(path), limits, decoder);
         }
         catch (Exception exception) when (exception is InvalidDataException or IOException)
         {
             // An AVIF goes to libvips, which judged it before this reader existed.
             return sniffed == MediaFormat.Avif ? (sniffed, null) : (sniffed, Undecodable(limits, decoder) ?? Corrupt());
         }
+    }
 
+    /// <exception cref="InvalidDataException">A part of the header the answer needs is malformed (a grid's description).</exception>
+    private static (MediaFormat Format, Refusal? Refusal) Inspect(HeifHeader header, ImageLimits limits, HeicDecoder? decoder)
+    {
         var codings = header.PrimaryCodings;
         if (codings.SetEquals(["av01"]))
         {

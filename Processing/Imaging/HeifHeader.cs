@@ -349,7 +349,8 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
         }
 
         var r = new BoxReader(bytes);
-        var flags = r.FullBox().Flags;
+        r.Skip(1); // version
+        var flags = r.U8();
         int rows = r.U8() + 1, columns = r.U8() + 1;
         var wide = (flags & 1) != 0;
         var width = wide ? r.U32() : r.U16();
