@@ -149,7 +149,8 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
     private static HeicSupport Ask(string program, ILogger logger)
     {
         var name = Path.GetFileName(program);
-        var path = Locate(program);
+        // libheif 1.17 renamed heif-convert to heif-dec; the default finds either.
+        var path = Locate(program) ?? (program == new HeicOptions().Decoder ? Locate("heif-dec") : null);
         HeicSupport support;
         if (path is null)
         {
@@ -165,7 +166,7 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
                 var version = VersionPattern().Match(helpText) is { Success: true } match ? match.Groups[1].Value : null;
                 var hevc = HevcDecoders(decoders.Output);
                 support = new HeicSupport(
-                    name,
+                    Path.GetFileName(path),
                     version,
                     hevc,
                     hevc.Count > 0 ? null : $"libheif {version} has no HEVC decoder (install libde265; where libheif's codecs are plugins, Debian package libheif-plugin-libde265)",
