@@ -42,8 +42,13 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
 
     private static readonly HashSet<string> DerivedTypes = ["grid", "iden", "iovl"];
 
-    /// <summary>Derivations deeper than this are not followed: a real grid is one level, a cycle would be endless.</summary>
+    /// <summary>Derivations deeper than this are refused: a real grid is one level, a cycle would be endless.</summary>
     private const int MaxDepth = 4;
+
+    /// <summary>Distinct pictures an image may be made of; real ones have a few hundred tiles at most.</summary>
+    private const int MaxPictures = 100_000;
+
+    private PrimaryTree? _tree;
 
     public HeifItem Primary => Items.TryGetValue(PrimaryId, out var item) ? item : throw new InvalidDataException("The primary item is not described.");
 
@@ -51,23 +56,72 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
     /// The codecs the primary image needs: "hvc1" for HEIC, "av01" for AVIF, a grid's tiles' codecs, or any other
     /// coding it declares (jpeg, vvc1, an unknown four-letter code).
     /// </summary>
-    public IReadOnlySet<string> PrimaryCodings => Leaves(Primary).Select(item => item.Type).ToHashSet();
+    /// <exception cref="InvalidDataException">The primary image's tree is malformed (a missing picture, a cycle, too deep, too many pictures).</exception>
+    public IReadOnlySet<string> PrimaryCodings => Tree.Codings;
 
-    /// <summary>Tiles the decoder assembles for the primary image: the inputs of every derived image in its tree.</summary>
-    public int Tiles => Derived(Primary).Sum(item => Math.Max(item.Inputs.Count, GridCells(item)));
+    /// <summary>Tiles the decoder assembles for the primary image: every reference of a derived image to a coded picture, repeats included.</summary>
+    public long Tiles => Tree.Tiles;
 
-    /// <summary>Pixels the decoder produces for the primary image: every coded picture, a grid's tiles one by one.</summary>
-    public long DecodedPixels => Leaves(Primary).Sum(item => item.Pixels);
+    /// <summary>Pixels the decoder produces for the primary image: every coded picture, a grid's tiles one by one, repeats included.</summary>
+    public long DecodedPixels => Tree.DecodedPixels;
 
     /// <summary>The largest picture the decoder allocates: a coded picture, a grid's canvas, as their headers declare.</summary>
-    public HeifItem Largest => Derived(Primary).Concat(Leaves(Primary)).Select(Declared).MaxBy(item => item.Pixels)!;
+    public HeifItem Largest => Tree.Largest;
 
     /// <summary>Pictures a decoder treats as images of their own (libheif's top-level images): not hidden, not a thumbnail or an auxiliary.</summary>
     public int TopLevelImages => Items.Values.Count(item => PictureTypes.Contains(item.Type) && !item.Hidden && !item.Dependent);
 
     /// <summary>Whether the bytes of a picture the primary needs lie beyond the end of the file.</summary>
-    public bool Truncated => Derived(Primary).Concat(Leaves(Primary)).Any(item =>
-        item.ConstructionMethod == 0 && item.Extents.Any(extent => extent.Offset + extent.Length > FileLength));
+    public bool Truncated => Tree.Truncated;
+
+    private PrimaryTree Tree => _tree ??= Walk();
+
+    private sealed record PrimaryTree(IReadOnlySet<string> Codings, long Tiles, long DecodedPixels, HeifItem Largest, bool Truncated);
+
+    /// <summary>One walk over the pictures the primary image is made of, each distinct picture visited once.</summary>
+    private PrimaryTree Walk()
+    {
+        var codings = new HashSet<string>(StringComparer.Ordinal);
+        var costs = new Dictionary<uint, (long Tiles, long Pixels)>();
+        var truncated = false;
+        var largest = Primary;
+
+        (long Tiles, long Pixels) Visit(HeifItem item, int depth)
+        {
+            if (costs.TryGetValue(item.Id, out var known))
+            {
+                return known;
+            }
+
+            if (depth > MaxDepth || costs.Count >= MaxPictures)
+            {
+                throw new InvalidDataException("The image is made of more pictures, or nested deeper, than any real one.");
+            }
+
+            truncated |= item.ConstructionMethod == 0 && item.Extents.Any(extent => extent.Offset > FileLength - extent.Length);
+            var declared = Declared(item);
+            largest = declared.Pixels > largest.Pixels ? declared : largest;
+            if (!DerivedTypes.Contains(item.Type))
+            {
+                codings.Add(item.Type);
+                return costs[item.Id] = (0, item.Pixels);
+            }
+
+            long tiles = 0, pixels = 0;
+            foreach (var id in item.Inputs)
+            {
+                var input = Items.TryGetValue(id, out var found) ? found : throw new InvalidDataException("A derived image refers to a picture the file does not describe.");
+                var (inputTiles, inputPixels) = Visit(input, depth + 1);
+                tiles = SaturatingAdd(tiles, DerivedTypes.Contains(input.Type) ? inputTiles : 1);
+                pixels = SaturatingAdd(pixels, inputPixels);
+            }
+
+            return costs[item.Id] = (Math.Max(tiles, GridCells(item)), pixels);
+        }
+
+        var (tiles, pixels) = Visit(Primary, 0);
+        return new PrimaryTree(codings, tiles, pixels, largest, truncated);
+    }
 
     /// <exception cref="InvalidDataException">The file is not a HEIF file or its meta box is malformed.</exception>
     public static HeifHeader Read(string path)
@@ -94,7 +148,7 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
             if (size == 1)
             {
                 file.ReadExactly(header[8..16]);
-                size = (long)BinaryPrimitives.ReadUInt64BigEndian(header[8..16]);
+                size = Clamp(BinaryPrimitives.ReadUInt64BigEndian(header[8..16]));
                 headerLength = 16;
             }
             else if (size == 0)
@@ -102,9 +156,14 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
                 size = file.Length - start; // to the end of the file
             }
 
-            if (size < headerLength || start + size > file.Length && type == "meta")
+            if (size < headerLength || (size > file.Length - start && type == "meta"))
             {
                 throw new InvalidDataException($"The {type} box declares an impossible size.");
+            }
+
+            if (size > file.Length - start)
+            {
+                break; // a box running past the end of the file: nothing after it
             }
 
             if (type == "meta")
@@ -195,6 +254,8 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
             }
         }
 
+        var inputs = references.Where(r => r.Type == "dimg").GroupBy(r => r.From).ToDictionary(g => g.Key, g => g.SelectMany(r => r.To).ToList());
+        var dependents = references.Where(r => r.Type is "thmb" or "auxl").Select(r => r.From).ToHashSet();
         foreach (var (id, item) in items.ToList())
         {
             var (width, height) = Extent(associations.GetValueOrDefault(id), properties);
@@ -203,8 +264,8 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
             {
                 Width = width,
                 Height = height,
-                Inputs = references.Where(r => r.Type == "dimg" && r.From == id).SelectMany(r => r.To).ToList(),
-                Dependent = references.Any(r => r.Type is "thmb" or "auxl" && r.From == id),
+                Inputs = inputs.TryGetValue(id, out var list) ? list : [],
+                Dependent = dependents.Contains(id),
                 ConstructionMethod = method,
                 Extents = extents,
             };
@@ -293,27 +354,6 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
         return (0, 0);
     }
 
-    private IEnumerable<HeifItem> Leaves(HeifItem item, int depth = 0)
-    {
-        if (!DerivedTypes.Contains(item.Type) || depth >= MaxDepth)
-        {
-            return [item];
-        }
-
-        return item.Inputs.Select(id => Items.TryGetValue(id, out var input) ? input : new HeifItem(id, "missing", true))
-            .SelectMany(input => Leaves(input, depth + 1));
-    }
-
-    private IEnumerable<HeifItem> Derived(HeifItem item, int depth = 0)
-    {
-        if (!DerivedTypes.Contains(item.Type) || depth >= MaxDepth)
-        {
-            return [];
-        }
-
-        return item.Inputs.Where(Items.ContainsKey).SelectMany(id => Derived(Items[id], depth + 1)).Prepend(item);
-    }
-
     /// <summary>A grid's rows × columns as its description says (may disagree with its references: the larger counts).</summary>
     private int GridCells(HeifItem item) => item.Type == "grid" && GridDescription(item) is { } grid ? grid.Rows * grid.Columns : 0;
 
@@ -333,11 +373,11 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
 
         var (offset, length) = item.Extents[0];
         var bytes = new byte[length];
-        if (item.ConstructionMethod == 1 && offset + length <= ItemData.Length)
+        if (item.ConstructionMethod == 1 && offset <= ItemData.Length - length)
         {
             ItemData.AsSpan((int)offset, (int)length).CopyTo(bytes);
         }
-        else if (item.ConstructionMethod == 0 && offset + length <= FileLength)
+        else if (item.ConstructionMethod == 0 && offset <= FileLength - length)
         {
             using var file = File.OpenRead(FilePath);
             file.Position = offset;
@@ -359,6 +399,8 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
     }
 
     private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+
+    private static long Clamp(ulong value) => value > long.MaxValue ? long.MaxValue : (long)value;
 
     /// <summary>Big-endian reads from a box's payload that throw <see cref="InvalidDataException"/> instead of reading past it.</summary>
     private ref struct BoxReader(ReadOnlyMemory<byte> data)
@@ -389,7 +431,7 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
         {
             0 => 0,
             4 => U32(),
-            8 => (long)Math.Min(BinaryPrimitives.ReadUInt64BigEndian(Take(8)), long.MaxValue),
+            8 => Clamp(BinaryPrimitives.ReadUInt64BigEndian(Take(8))),
             _ => throw new InvalidDataException($"A field of {bytes} bytes is not allowed."),
         };
 
@@ -404,7 +446,7 @@ public sealed record HeifHeader(uint PrimaryId, IReadOnlyDictionary<uint, HeifIt
                 var headerLength = 8;
                 if (size == 1)
                 {
-                    size = (long)Math.Min(BinaryPrimitives.ReadUInt64BigEndian(Take(8)), long.MaxValue);
+                    size = Clamp(BinaryPrimitives.ReadUInt64BigEndian(Take(8)));
                     headerLength = 16;
                 }
                 else if (size == 0)

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Tests.Infrastructure;
 using FileOptimizer.Tests.Operations;
 using NetVips;
@@ -164,6 +166,40 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
         Assert.Contains(named, problem.Str("detail"));
         Assert.Empty(Directory.GetDirectories(Path.Combine(App.StorageRoot, "jobs")));
         await Api.WaitForCompletionAsync(await Api.UploadAsync(TestFiles.Corpus("jpeg/starfish.jpg")));
+    }
+
+    [Fact]
+    public void Header_reader_answers_every_truncation_and_flipped_byte_with_a_format_or_a_refusal()
+    {
+        RequireTools();
+        var original = File.ReadAllBytes(samples.Grid);
+        var metaEnd = original.AsSpan().IndexOf("mdat"u8) + 64;
+        var path = Path.Combine(TestFiles.NewTempDirectory("heif-fuzz"), "sample.heic");
+        var random = new Random(13);
+        var limits = new ImageLimits();
+        var decoder = App.Service<HeicDecoder>();
+        File.WriteAllBytes(path, original);
+        Assert.Equal((MediaFormat.Heif, (Refusal?)null), HeicInspection.Inspect(path, MediaFormat.Heif, limits, decoder));
+
+        for (var i = 0; i < 3000; i++)
+        {
+            var bytes = (byte[])original.Clone();
+            if (i % 3 == 0)
+            {
+                bytes = bytes[..random.Next(0, metaEnd)];
+            }
+            else
+            {
+                for (var flips = random.Next(1, 4); flips > 0; flips--)
+                {
+                    bytes[random.Next(0, metaEnd)] = (byte)random.Next(256);
+                }
+            }
+
+            File.WriteAllBytes(path, bytes);
+            var exception = Record.Exception(() => HeicInspection.Inspect(path, MediaFormat.Heif, limits, decoder));
+            Assert.True(exception is null, $"case {i}: {exception}");
+        }
     }
 
     [Fact]
