@@ -272,7 +272,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
     {
         RequireTools();
         var decoder = SlowDecoder.Create();
-        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Heic:Decoder"] = decoder.Program, ["Heic:DecodeSeconds"] = "2" });
+        using var app = decoder.Serve(decodeSeconds: 2);
         using var api = app.Api();
 
         var id = await api.UploadAsync(samples.Plain);
@@ -290,7 +290,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
     {
         RequireTools();
         var decoder = SlowDecoder.Create();
-        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Heic:Decoder"] = decoder.Program });
+        using var app = decoder.Serve();
         using var api = app.Api();
         var id = await api.UploadAsync(samples.Plain);
         await decoder.WaitUntilRunningAsync();
@@ -308,7 +308,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
     {
         RequireTools();
         var decoder = SlowDecoder.Create();
-        var app = new OptimizerApp(new Dictionary<string, string?> { ["Heic:Decoder"] = decoder.Program });
+        var app = decoder.Serve();
         using (var api = app.Api())
         {
             await api.UploadAsync(samples.Plain);
@@ -347,6 +347,13 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
             }
             return new SlowDecoder(program, pids);
         }
+
+        /// <summary>A service that decodes HEIC with this stand-in.</summary>
+        public OptimizerApp Serve(int? decodeSeconds = null) => new(new Dictionary<string, string?>
+        {
+            ["Heic:Decoder"] = Program,
+            ["Heic:DecodeSeconds"] = decodeSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
 
         public async Task WaitUntilRunningAsync()
         {
