@@ -14,7 +14,8 @@ namespace FileOptimizer.Tests.Imaging;
 /// </summary>
 public sealed class HeicSamples : IDisposable
 {
-    private readonly string _directory = TestFiles.NewTempDirectory("heic");
+    /// <summary>Where the samples are; removed with them.</summary>
+    public string Directory { get; } = TestFiles.NewTempDirectory("heic");
     private readonly Dictionary<string, Lazy<string>> _made = [];
     private readonly Lock _gate = new();
     private readonly Lazy<IReadOnlyList<HeifGrid.Tile>> _tiles;
@@ -80,7 +81,7 @@ public sealed class HeicSamples : IDisposable
     {
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            System.IO.Directory.Delete(Directory, recursive: true);
         }
         catch (IOException)
         {
@@ -95,7 +96,7 @@ public sealed class HeicSamples : IDisposable
         using var source = Image.Thumbnail(TestFiles.Corpus("jpeg/Wood.jpg"), 1024, height: 1024, crop: Enums.Interesting.Centre);
         return Enumerable.Range(0, 4).Select(i =>
         {
-            var png = Path.Combine(_directory, $"tile-{i}.png");
+            var png = Path.Combine(Directory, $"tile-{i}.png");
             using (var tile = source.Crop(i % 2 * 512, i / 2 * 512, 512, 512))
             {
                 tile.Pngsave(png);
@@ -121,7 +122,7 @@ public sealed class HeicSamples : IDisposable
 
     private string Write(string name, byte[] bytes)
     {
-        var path = Path.Combine(_directory, name);
+        var path = Path.Combine(Directory, name);
         File.WriteAllBytes(path, bytes);
         return path;
     }
@@ -129,7 +130,7 @@ public sealed class HeicSamples : IDisposable
     /// <summary>heif-enc at quality 75 (x265); fails the test on any error.</summary>
     private string Encode(string name, string input, params string[] options)
     {
-        var output = Path.Combine(_directory, name + ".heic");
+        var output = Path.Combine(Directory, name + ".heic");
         var start = new ProcessStartInfo("heif-enc") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in (string[])["-q", "75", .. options, "-o", output, input])
         {
@@ -146,7 +147,7 @@ public sealed class HeicSamples : IDisposable
 
     private string DisplayP3Starfish(int orientation)
     {
-        var path = Path.Combine(_directory, $"starfish-p3-{orientation}.jpg");
+        var path = Path.Combine(Directory, $"starfish-p3-{orientation}.jpg");
         using var p3 = DisplayP3();
         using var tagged = p3.Mutate(m => m.Set("orientation", orientation));
         tagged.Jpegsave(path, q: 95, keep: Enums.ForeignKeep.All);
@@ -155,7 +156,7 @@ public sealed class HeicSamples : IDisposable
 
     private string WithAlphaRamp()
     {
-        var path = Path.Combine(_directory, "alpha.png");
+        var path = Path.Combine(Directory, "alpha.png");
         using var photo = Image.Thumbnail(TestFiles.Corpus("jpeg/starfish.jpg"), 640);
         using var x = Image.Xyz(photo.Width, photo.Height)[0];
         using var ramp = x.Linear([255.0 / (photo.Width - 1)], [0.0]).Cast(Enums.BandFormat.Uchar);
@@ -166,7 +167,7 @@ public sealed class HeicSamples : IDisposable
 
     private string SixteenBit()
     {
-        var path = Path.Combine(_directory, "sixteen.png");
+        var path = Path.Combine(Directory, "sixteen.png");
         using var photo = Image.Thumbnail(TestFiles.Corpus("jpeg/starfish.jpg"), 640);
         using var wide = photo.Cast(Enums.BandFormat.Ushort) * 257;
         using var sixteen = wide.Cast(Enums.BandFormat.Ushort).Copy(interpretation: Enums.Interpretation.Rgb16);

@@ -174,7 +174,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
         RequireTools();
         var original = File.ReadAllBytes(samples.Grid);
         var metaEnd = original.AsSpan().IndexOf("mdat"u8) + 64;
-        var path = Path.Combine(TestFiles.NewTempDirectory("heif-fuzz"), "sample.heic");
+        var path = Path.Combine(samples.Directory, "fuzzed.heic");
         var random = new Random(13);
         var limits = new ImageLimits();
         var decoder = App.Service<HeicDecoder>();
@@ -271,7 +271,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
     public async Task Decoder_over_its_time_budget_is_killed_with_its_children_and_the_job_fails_with_a_reason()
     {
         RequireTools();
-        var decoder = SlowDecoder.Create();
+        using var decoder = SlowDecoder.Create();
         using var app = decoder.Serve(decodeSeconds: 2);
         using var api = app.Api();
 
@@ -289,7 +289,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
     public async Task Cancelling_a_job_kills_the_decoder_with_its_children_and_removes_its_folder()
     {
         RequireTools();
-        var decoder = SlowDecoder.Create();
+        using var decoder = SlowDecoder.Create();
         using var app = decoder.Serve();
         using var api = app.Api();
         var id = await api.UploadAsync(samples.Plain);
@@ -307,7 +307,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
     public async Task Stopping_the_service_kills_a_running_decoder()
     {
         RequireTools();
-        var decoder = SlowDecoder.Create();
+        using var decoder = SlowDecoder.Create();
         var app = decoder.Serve();
         using (var api = app.Api())
         {
@@ -324,7 +324,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
     /// A stand-in decoder that answers the questions a real one does, then sleeps in a child process until killed,
     /// writing its own and its child's process ids beside itself.
     /// </summary>
-    private sealed record SlowDecoder(string Program, string Pids)
+    private sealed record SlowDecoder(string Program, string Pids) : IDisposable
     {
         public static SlowDecoder Create()
         {
@@ -347,6 +347,8 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
             }
             return new SlowDecoder(program, pids);
         }
+
+        public void Dispose() => Directory.Delete(Path.GetDirectoryName(Program)!, recursive: true);
 
         /// <summary>A service that decodes HEIC with this stand-in.</summary>
         public OptimizerApp Serve(int? decodeSeconds = null) => new(new Dictionary<string, string?>
