@@ -281,8 +281,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
         Assert.Equal("failed", status.Str("status"));
         Assert.Equal("decode-timeout", status["error"]!.Str("code"));
         Assert.Contains("2 s", status["error"]!.Str("message"));
-        decoder.AssertAllGone();
-        Assert.Empty(DecoderLeftovers(Path.Combine(app.StorageRoot, "jobs", id)));
+        decoder.AssertAllGone(Path.Combine(app.StorageRoot, "jobs", id));
     }
 
     [Fact]
@@ -299,8 +298,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
         await api.WaitForStatusAsync(id, "cancelled");
 
         Assert.True(cancel.IsSuccessStatusCode, $"cancel answered {(int)cancel.StatusCode}");
-        decoder.AssertAllGone();
-        Assert.Empty(DecoderLeftovers(Path.Combine(app.StorageRoot, "jobs", id)));
+        decoder.AssertAllGone(Path.Combine(app.StorageRoot, "jobs", id));
     }
 
     [Fact]
@@ -367,8 +365,11 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
             }
         }
 
-        /// <summary>The script and its sleeping child are gone (or zombies waiting to be reaped), within a few seconds.</summary>
-        public void AssertAllGone()
+        /// <summary>
+        /// The script and its sleeping child are gone (or zombies waiting to be reaped) within a few seconds, and the
+        /// decoder's folder is gone from the job's folder.
+        /// </summary>
+        public void AssertAllGone(string? jobFolder = null)
         {
             var pids = File.ReadAllText(Pids).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
@@ -378,6 +379,7 @@ public sealed class HeicTests(HeicSamples samples) : ServiceTest(), IClassFixtur
             }
 
             Assert.False(pids.Any(Alive), $"still running: {string.Join(", ", pids.Where(Alive))}");
+            Assert.Empty(jobFolder is null ? [] : DecoderLeftovers(jobFolder));
         }
 
         private static bool Alive(int pid)
