@@ -24,6 +24,8 @@ public static class PlanEnvironment
         ["UPLOAD_MAX_SIZE"] = Key(UploadOptions.Section, nameof(UploadOptions.MaxSize)),
         ["UPLOAD_MAX_FILES"] = Key(UploadOptions.Section, nameof(UploadOptions.MaxBatchFiles)),
         ["ALLOW_SVG"] = Key(ImageLimits.Section, nameof(ImageLimits.AllowSvg)),
+        ["ALLOW_HEIC"] = Key(ImageLimits.Section, nameof(ImageLimits.AllowHeic)),
+        ["HEIC_DECODER"] = Key(HeicOptions.Section, nameof(HeicOptions.Decoder)),
         ["SCORE_RESULTS"] = Key(QualityOptions.Section, nameof(QualityOptions.ScoreResults)),
         ["WORKERS"] = Key(ProcessingOptions.Section, nameof(ProcessingOptions.Workers)),
         ["QUEUE_CAPACITY"] = Key(ProcessingOptions.Section, nameof(ProcessingOptions.QueueCapacity)),

@@ -15,6 +15,7 @@ public static class ServiceRegistration
         services.AddSettings<UploadOptions>(UploadOptions.Section);
         services.AddSettings<ImageLimits>(ImageLimits.Section);
         services.AddSettings<QualityOptions>(QualityOptions.Section);
+        services.AddSettings<HeicOptions>(HeicOptions.Section);
         services.AddSettings<StorageOptions>(StorageOptions.Section);
         services.AddSettings<ProcessingOptions>(ProcessingOptions.Section);
         services.AddSettings<EventsOptions>(EventsOptions.Section);

@@ -52,12 +52,14 @@ public static class MediaFormats
     /// <summary>
     /// The output for "format": "original". Formats we read but should not write fall back to the nearest one we do:
     /// SVG is rasterised to PNG (libvips writes no SVG, and a returned SVG could carry script),
-    /// TIFF to PNG (lossless, web-viewable), HEIC to AVIF (no HEVC encoder is bundled).
+    /// TIFF to PNG (lossless, web-viewable), HEIC to JPEG: browsers other than Safari do not show HEIC, and JPEG opens
+    /// everywhere (every browser, mail client and photo app), encodes a 12-megapixel photo in about a second where AVIF
+    /// takes 20, and keeps the iPhone's Display P3 profile. AVIF or WebP are smaller on request.
     /// </summary>
     public static MediaFormat OriginalOutput(this MediaFormat input) => input switch
     {
         MediaFormat.Svg or MediaFormat.Tiff => MediaFormat.Png,
-        MediaFormat.Heif => MediaFormat.Avif,
+        MediaFormat.Heif => MediaFormat.Jpeg,
         _ => input,
     };
 

@@ -165,8 +165,8 @@ public sealed class QueueCheck(JobQueue queue, JobWorker worker, JobStore store,
     }
 }
 
-/// <summary>libvips: its version and the codecs this build has.</summary>
-public sealed class DependenciesCheck : IHealthCheck
+/// <summary>libvips: its version and the codecs this build has; the HEIC decoder beside it.</summary>
+public sealed class DependenciesCheck(HeicDecoder heic, IOptions<ImageLimits> limits) : IHealthCheck
 {
     /// <summary>The codecs the service needs, as libvips's operation names; AVIF is written by heifsave with AV1.</summary>
     private static readonly (string Codec, string[] Operations)[] Codecs =
@@ -201,10 +201,22 @@ public sealed class DependenciesCheck : IHealthCheck
             ["minimumLibvips"] = Libvips.Minimum.ToString(),
             ["codecs"] = available,
             ["missingCodecs"] = missing,
+            ["heic"] = HeicData(heic.Support, limits.Value.AllowHeic),
         };
         return Task.FromResult(
             version < Libvips.Minimum ? HealthCheckResult.Unhealthy($"libvips {version} is older than {Libvips.Minimum}.", data: data)
             : missing.Count > 0 ? HealthCheckResult.Degraded($"libvips {version} lacks: {string.Join(", ", missing)}.", data: data)
             : HealthCheckResult.Healthy($"libvips {version} with every codec.", data));
     }
+
+    /// <summary>HEIC is decoded outside libvips (its bundled libheif has no HEVC): whether, by what, or why not.</summary>
+    private static Dictionary<string, object?> HeicData(HeicSupport support, bool allowed) => new()
+    {
+        ["decodes"] = allowed && support.Decodes,
+        ["allowed"] = allowed,
+        ["decoder"] = support.Program,
+        ["libheif"] = support.Version,
+        ["hevc"] = support.HevcDecoders,
+        ["problem"] = support.Problem,
+    };
 }

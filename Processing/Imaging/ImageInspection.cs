@@ -5,12 +5,22 @@ namespace FileOptimizer.Processing.Imaging;
 /// <summary>What an upload is, decided from its bytes, and its header against the limits, before any pixel is decoded.</summary>
 public static class ImageInspection
 {
-    public static ProbeResult Inspect(string path, ImageLimits limits)
+    /// <param name="heic">The HEIC decoder; without one a HEIC is refused as undecodable.</param>
+    public static ProbeResult Inspect(string path, ImageLimits limits, HeicDecoder? heic = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         if (ImageProbe.DetectFormat(path) is not { } format)
         {
             return ProbeResult.NotRecognised;
+        }
+
+        if (format is MediaFormat.Heif or MediaFormat.Avif)
+        {
+            (format, var refusal) = HeicInspection.Inspect(path, format, limits, heic);
+            if (refusal is not null)
+            {
+                return ProbeResult.Refused(refusal);
+            }
         }
 
         if (format == MediaFormat.Svg)
@@ -82,5 +92,5 @@ public static class ImageInspection
     private static ProbeResult Refused(RefusalKind kind, string title, string detail, string reason) =>
         ProbeResult.Refused(new Refusal(kind, title, detail, reason));
 
-    private static string Megapixels(long pixels) => $"{pixels / 1e6:0.#} megapixels";
+    internal static string Megapixels(long pixels) => $"{pixels / 1e6:0.#} megapixels";
 }

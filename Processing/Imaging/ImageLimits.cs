@@ -32,6 +32,16 @@ public sealed class ImageLimits
     /// <summary>Whether SVG uploads are accepted at all (env ALLOW_SVG). Default true.</summary>
     public bool AllowSvg { get; set; } = true;
 
+    /// <summary>Whether HEIC uploads (iPhone photos) are accepted at all (env ALLOW_HEIC). Default true; without a decoder they are refused anyway.</summary>
+    public bool AllowHeic { get; set; } = true;
+
+    /// <summary>
+    /// Most tiles a HEIF grid may have; each is decoded on its own. An iPhone's 12-megapixel photo has 48 tiles of 512 × 512,
+    /// 120 megapixels in such tiles are 458. Default 1024.
+    /// </summary>
+    [Range(1, 65_535)]
+    public int MaxHeifTiles { get; set; } = 1024;
+
     /// <summary>Most frames (pages) an animation may have. Default 1000.</summary>
     [Range(1, 100_000)]
     public int MaxFrames { get; set; } = 1000;

@@ -4,15 +4,19 @@ using NetVips;
 
 namespace FileOptimizer.Processing.Imaging;
 
-/// <summary>The image pipeline behind the media seam: libvips probes, optimizes and previews.</summary>
-public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<QualityOptions> quality) : IMediaProcessor
+/// <summary>The image pipeline behind the media seam: libvips probes, optimizes and previews; HEIC is decoded first by <see cref="HeicDecoder"/>.</summary>
+public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<QualityOptions> quality, HeicDecoder heic) : IMediaProcessor
 {
-    public MediaCapabilities Capabilities =>
-        new(Libvips.Capabilities.Inputs, Libvips.Capabilities.Outputs, "libvips", Libvips.Version.ToString());
+    /// <summary>libvips reads every HEIF header, but HEIC is listed only where it really decodes.</summary>
+    public MediaCapabilities Capabilities => new(
+        Libvips.Capabilities.Inputs.Where(f => f != MediaFormat.Heif || (limits.Value.AllowHeic && heic.Support.Decodes)).ToList(),
+        Libvips.Capabilities.Outputs,
+        "libvips",
+        Libvips.Version.ToString());
 
     public bool CanProcess(MediaFormat format) => true;
 
-    public ProbeResult Probe(string path) => ImageInspection.Inspect(path, limits.Value);
+    public ProbeResult Probe(string path) => ImageInspection.Inspect(path, limits.Value, heic);
 
     public OptimizationResult Optimize(MediaWork work, IProgress<int> progress, CancellationToken cancellationToken)
     {
@@ -22,7 +26,13 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<Qualit
         using var encoding = new EncodeProgress(progress, work.Settings.OutputFor(work.Input.Format), measured, work.ExpectedSeconds);
         try
         {
-            return ImageOptimizer.Run(work, score, encoding, cancellationToken);
+            if (work.Input.Format != MediaFormat.Heif)
+            {
+                return ImageOptimizer.Run(work, score, encoding, cancellationToken);
+            }
+
+            using var decoded = heic.Decode(work.OriginalPath, work.Directory, cancellationToken);
+            return ImageOptimizer.Run(decoded.Replace(work), score, encoding, cancellationToken);
         }
         catch (VipsException exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -34,8 +44,16 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<Qualit
         }
     }
 
-    public string Preview(string directory, string sourceFile, MediaFormat format, string name, int size) =>
-        Previews.GetOrCreate(directory, sourceFile, format, name, size);
+    public string Preview(string directory, string sourceFile, MediaFormat format, string name, int size)
+    {
+        if (format != MediaFormat.Heif || File.Exists(Previews.PathOf(directory, name, size)))
+        {
+            return Previews.GetOrCreate(directory, sourceFile, format, name, size);
+        }
+
+        using var decoded = heic.Decode(Path.Combine(directory, sourceFile), directory, CancellationToken.None);
+        return Previews.GetOrCreate(directory, decoded.Path, MediaFormat.Png, name, size);
+    }
 
     public IReadOnlyList<string> Metadata(string path) => Previews.Metadata(path);
 

@@ -9,6 +9,8 @@ public static class ImagingSetup
     public static IServiceCollection AddImaging(this IServiceCollection services, Func<IServiceProvider, string> temporaryFolder)
     {
         services.AddHostedService(sp => new LibvipsStartup(temporaryFolder(sp)));
+        services.AddSingleton<HeicDecoder>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeicDecoder>()); // stopped after the workers: kills a decoder left running
         services.AddSingleton<IMediaProcessor, ImageProcessor>();
         return services;
     }

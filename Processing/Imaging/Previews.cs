@@ -11,7 +11,7 @@ public static class Previews
     /// <summary>Path of the preview, made now if it does not exist yet. <paramref name="name"/> changes when the source changes.</summary>
     public static string GetOrCreate(string jobDirectory, string sourceFile, MediaFormat format, string name, int size)
     {
-        var path = Path.Combine(jobDirectory, $"preview-{name}-{size}.webp");
+        var path = PathOf(jobDirectory, name, size);
         if (File.Exists(path))
         {
             return path;
@@ -34,6 +34,8 @@ public static class Previews
             File.Delete(temporary);
         }
     }
+
+    public static string PathOf(string jobDirectory, string name, int size) => Path.Combine(jobDirectory, $"preview-{name}-{size}.webp");
 
     /// <summary>Which metadata a file carries: exif, xmp, iptc, icc.</summary>
     public static IReadOnlyList<string> Metadata(string path)
