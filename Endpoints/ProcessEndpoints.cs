@@ -2,6 +2,7 @@ using FileOptimizer.Hosting.Security;
 using System.Text.Json;
 using FileOptimizer.Processing;
 using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Imaging.Quality;
 using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Endpoints;
@@ -236,12 +237,19 @@ public sealed record QueueResponse(int Waiting, int Active, int Paused, int Fail
 
 public sealed record EstimateResponse(double Seconds, MediaFormat OutputFormat, double MegapixelsPerSecond);
 
-/// <summary>What "settings/{type}" answers: the defaults a job gets, and what applies to the format.</summary>
-public sealed record FormatDefaults(string Format, int? Quality, int Effort, bool Lossless, bool LosslessSupported, bool StripMetadata, bool Progressive, bool Animation)
+/// <summary>
+/// What "settings/{type}" answers: the defaults a job gets and what applies to the format. Quality is "auto": the search
+/// looks for the smallest encode reaching <paramref name="Target"/> between the format's floor and ceiling
+/// (<paramref name="QualityRange"/>); a number sent as quality is used as it is.
+/// </summary>
+public sealed record FormatDefaults(
+    string Format, string Quality, double Target, IReadOnlyList<int>? QualityRange, int Effort, bool Lossless, bool LosslessSupported, bool StripMetadata, bool Progressive, bool Animation)
 {
     public static FormatDefaults For(MediaFormat? output) => new(
         output?.Name() ?? "original",
-        output is { } format ? EncoderPresets.DefaultQuality(format) : null,
+        "auto",
+        OptimizationSettings.Default.Target,
+        output is { } format ? [QualitySearch.Range(format).Floor, QualitySearch.Range(format).Ceiling] : null,
         output is { } effortFormat ? EncoderPresets.DefaultEffortFor(effortFormat) : EncoderPresets.DefaultEffort,
         Lossless: false,
         LosslessSupported: output?.SupportsLossless() ?? true,

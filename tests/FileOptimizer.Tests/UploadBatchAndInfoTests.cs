@@ -91,15 +91,17 @@ public sealed class UploadBatchAndInfoTests() : ServiceTest(new Dictionary<strin
     }
 
     [Theory]
-    [InlineData("webp", 80, true)]
-    [InlineData("jpeg", 80, false)]
-    [InlineData("avif", 60, true)]
-    public async Task Default_settings_per_output_format(string type, int quality, bool losslessSupported)
+    [InlineData("webp", 40, true)]
+    [InlineData("jpeg", 40, false)]
+    [InlineData("avif", 25, true)]
+    public async Task Default_settings_per_output_format_show_the_target_and_the_searched_range(string type, int floor, bool losslessSupported)
     {
         var defaults = (await Api.Http.GetFromJsonAsync<JsonObject>($"/api/process/settings/{type}", TestContext.Current.CancellationToken))!;
 
         Assert.Equal(type, defaults.Str("format"));
-        Assert.Equal(quality, defaults.Whole("quality"));
+        Assert.Equal("auto", defaults.Str("quality"));
+        Assert.Equal(80, defaults["target"]!.GetValue<double>());
+        Assert.Equal(floor, defaults["qualityRange"]![0]!.GetValue<int>());
         Assert.Equal(losslessSupported, defaults["losslessSupported"]!.GetValue<bool>());
     }
 
