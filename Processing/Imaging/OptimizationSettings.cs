@@ -42,6 +42,7 @@ public sealed record OptimizationSettings
     public MediaFormat OutputFor(MediaFormat input) =>
         MediaFormats.TryParseOutput(Format, out var format) && format is { } chosen ? chosen : input.OriginalOutput();
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool AutoFormat => Format == "auto";
 
     /// <summary>Whether the encoder quality is searched for this output: lossy or palette output without a number given.</summary>

@@ -138,7 +138,9 @@ export function render(item) {
       ` · ${formatName(job.outputFormat)}`,
       job.outputWidth ? ` · ${dimensions(job.outputWidth, job.outputHeight)}` : '',
     );
-    card.outcome.textContent = job.cached ? `${outcomeText(job)} Reused an earlier result.` : outcomeText(job);
+    const look = lookText(job);
+    const told = look ? `${outcomeText(job)} ${look}` : outcomeText(job);
+    card.outcome.textContent = job.cached ? `${told} Reused an earlier result.` : told;
     const kept = job.outcome === 'kept-original';
     card.badge.textContent = kept ? 'Kept' : `−${percent(job.ratio ?? 0)}`;
     card.badge.title = kept ? 'Already optimal: the original was kept' : `${percent(job.ratio ?? 0)} smaller`;
@@ -167,6 +169,17 @@ export function strong(text) {
   const element = document.createElement('strong');
   element.textContent = text;
   return element;
+}
+
+/** The measured look of the result (SSIMULACRA2), against its target when it had one; and the format auto chose. */
+export function lookText(job) {
+  const quality = job.quality;
+  if (!quality) return '';
+  const score = Math.round(quality.score);
+  const look = quality.target != null
+    ? (job.outcome === 'below-target' ? `Could not reach the target: looks ${score} / target ${Math.round(quality.target)}.` : `Looks the same: ${score} / target ${Math.round(quality.target)}.`)
+    : `Measured look: ${score}.`;
+  return job.settings?.format === 'auto' ? `${look} Chose ${(job.outputFormat ?? '').toUpperCase()}: ${quality.chosenBecause}.` : look;
 }
 
 /** What optimizing did, for the card or (spoken) for the announcement. */

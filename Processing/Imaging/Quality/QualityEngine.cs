@@ -20,12 +20,22 @@ public static class QualityEngine
     /// <summary>AVIF trials run at this effort (aom speed 8 of 9), the winner at the configured one.</summary>
     private const int AvifTrialEffort = 1;
 
-    public static (EncoderChoice Choice, QualityReceipt Receipt) Encode(
+    /// <summary>The metric's smallest image: below it nothing is measured and the preset quality is used.</summary>
+    private const int MinSide = 8;
+
+    public static (EncoderChoice Choice, QualityReceipt? Receipt) Encode(
         Image reference, IReadOnlyList<MediaFormat> candidates, OptimizationSettings settings, string path, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(settings);
+        if (reference.Width < MinSide || reference.PageHeight < MinSide)
+        {
+            var preset = new EncoderChoice(candidates[0], settings.QualityFor(candidates[0]));
+            Encoder.Save(reference, path, preset, settings);
+            return (preset, null);
+        }
+
         using var firstFrame = reference.Crop(0, 0, reference.Width, reference.PageHeight);
         var sample = ScoringSample.Of(firstFrame);
         using var sampleImage = sample.Extract(firstFrame);

@@ -28,6 +28,7 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
         await Expect(jpegCard.Locator(".meta")).ToContainTextAsync("JPEG");
         await Expect(jpegCard.Locator(".result")).ToContainTextAsync(" KB");     // new size
         await Expect(jpegCard.Locator(".outcome")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(Optimized: .*smaller|Already optimal: kept the original)"));
+        await Expect(jpegCard.Locator(".outcome")).ToContainTextAsync("/ target 80");
         await Expect(pngCard.Locator(".meta")).ToContainTextAsync(Kilobytes(Png));
         await Expect(session.Page.Locator("#totals")).ToContainTextAsync("2 files · 2 done");
         await Expect(session.Page.Locator("#announcer")).ToContainTextAsync("is done");
