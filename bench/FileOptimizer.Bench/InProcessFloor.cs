@@ -8,8 +8,9 @@ using NetVips;
 namespace FileOptimizer.Bench;
 
 /// <summary>
-/// The floor: the service's own work on each file without HTTP, queue or job store: the upload's checks
-/// (ImageInspection.Inspect), then ImageOptimizer.Run with the default settings, as a worker runs a job.
+/// Inside the optimizer: the service's own work on each file without HTTP, queue or job store: the upload's checks
+/// (ImageInspection.Inspect), then ImageOptimizer.Run, as a worker runs a job. Set beside the plain floor, it splits the
+/// service's overhead into what is inside the optimizer and what is around it.
 /// </summary>
 public static class InProcessFloor
 {
@@ -20,7 +21,7 @@ public static class InProcessFloor
     /// Optimizes the smallest file once untimed (first calls load codecs and compile code), then every file,
     /// <paramref name="parallelism"/> at a time, and returns the pass.
     /// </summary>
-    public static Pass Run(IReadOnlyList<FileInfo> files, int parallelism, CancellationToken cancellationToken)
+    public static Pass Run(IReadOnlyList<FileInfo> files, int parallelism, OptimizationSettings settings, CancellationToken cancellationToken)
     {
         Libvips.Configure(); // the service's libvips settings: no operation cache, one thread per image, allowed loaders only
         var folder = Directory.CreateTempSubdirectory("fileoptimizer-floor-");
@@ -28,7 +29,7 @@ public static class InProcessFloor
         long workTicks = 0;
         try
         {
-            _ = Attempt(files.MinBy(f => f.Length)!, folder.FullName, ref workTicks, cancellationToken);
+            _ = Attempt(files.MinBy(f => f.Length)!, folder.FullName, settings, ref workTicks, cancellationToken);
             workTicks = 0;
             var processor = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
@@ -36,7 +37,7 @@ public static class InProcessFloor
             // One file at a time to whichever thread is free, as the service's workers take jobs (no ranges given out in advance).
             Parallel.ForEach(Partitioner.Create(files, EnumerablePartitionerOptions.NoBuffering), options, file =>
             {
-                if (Attempt(file, folder.FullName, ref workTicks, cancellationToken) is { } problem)
+                if (Attempt(file, folder.FullName, settings, ref workTicks, cancellationToken) is { } problem)
                 {
                     failures.Add($"{file.Name}: {problem}");
                 }
@@ -49,11 +50,11 @@ public static class InProcessFloor
         }
     }
 
-    private static string? Attempt(FileInfo file, string folder, ref long workTicks, CancellationToken cancellationToken)
+    private static string? Attempt(FileInfo file, string folder, OptimizationSettings settings, ref long workTicks, CancellationToken cancellationToken)
     {
         try
         {
-            return Optimize(file, folder, ref workTicks, cancellationToken);
+            return Optimize(file, folder, settings, ref workTicks, cancellationToken);
         }
         catch (VipsException e)
         {
@@ -62,7 +63,7 @@ public static class InProcessFloor
     }
 
     /// <summary>One file as one job; null when it worked, else why not.</summary>
-    private static string? Optimize(FileInfo file, string folder, ref long workTicks, CancellationToken cancellationToken)
+    private static string? Optimize(FileInfo file, string folder, OptimizationSettings settings, ref long workTicks, CancellationToken cancellationToken)
     {
         var id = JobStore.NewId();
         var directory = Directory.CreateDirectory(Path.Combine(folder, id)).FullName;
@@ -75,7 +76,7 @@ public static class InProcessFloor
             return $"refused as the service refuses it: {inspected.Refusal?.Reason ?? "unsupported-type"}";
         }
 
-        var work = new MediaWork(original, directory, probe, file.Length, OptimizationSettings.Default, ExpectedSeconds: 1);
+        var work = new MediaWork(original, directory, probe, file.Length, settings, ExpectedSeconds: 1);
         var started = Stopwatch.GetTimestamp();
         var result = ImageOptimizer.Run(work, score: false, new Progress<int>(), cancellationToken);
         Interlocked.Add(ref workTicks, Stopwatch.GetElapsedTime(started).Ticks);

@@ -26,17 +26,22 @@ public sealed class JobClient(HttpClient http) : IDisposable
 
     public static JobClient Create(Uri address, string userAgent) => new(NewHttpClient(address, userAgent));
 
-    public async Task<UploadAnswer> UploadAsync(FileInfo file, CancellationToken cancellationToken)
+    public async Task<UploadAnswer> UploadAsync(FileInfo file, CancellationToken cancellationToken, string? settings = null)
     {
         await using var stream = file.OpenRead();
-        return await UploadAsync(new StreamContent(stream), file.Name, cancellationToken);
+        return await UploadAsync(new StreamContent(stream), file.Name, cancellationToken, settings);
     }
 
     /// <summary>POST /api/upload with <paramref name="file"/> as the multipart field "file"; the content is disposed with the form.</summary>
-    public async Task<UploadAnswer> UploadAsync(HttpContent file, string fileName, CancellationToken cancellationToken)
+    public async Task<UploadAnswer> UploadAsync(HttpContent file, string fileName, CancellationToken cancellationToken, string? settings = null)
     {
         using var form = new MultipartFormDataContent();
         form.Add(file, "file", fileName);
+        if (settings is not null)
+        {
+            form.Add(new StringContent(settings), "settings");
+        }
+
         try
         {
             using var response = await http.PostAsync(new Uri("/api/upload", UriKind.Relative), form, cancellationToken);

@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using NetVips;
+
+namespace FileOptimizer.Bench;
+
+/// <summary>
+/// The floor: plain libvips, load and save, with exactly the encoder options the service uses (its Encoder, one option
+/// list per format) and nothing else: no upload checks, no job, no store, no probe, no scoring. One image per thread,
+/// as many threads as the service has workers, each taking the next file when it is free.
+/// </summary>
+public static class PlainFloor
+{
+    public static Pass Run(IReadOnlyList<FileInfo> files, int parallelism, OptimizationSettings settings, CancellationToken cancellationToken)
+    {
+        Libvips.Configure(); // the service's libvips settings: no operation cache, one thread per image, allowed loaders only
+        var folder = Directory.CreateTempSubdirectory("fileoptimizer-plain-");
+        var failures = new ConcurrentBag<string>();
+        try
+        {
+            Encode(files.MinBy(f => f.Length)!, folder.FullName, settings); // untimed: codecs load, code compiles
+            var processor = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
+            Parallel.ForEach(Partitioner.Create(files, EnumerablePartitionerOptions.NoBuffering), options, file =>
+            {
+                try
+                {
+                    Encode(file, folder.FullName, settings);
+                }
+                catch (VipsException e)
+                {
+                    failures.Add($"{file.Name}: {e.Message}");
+                }
+            });
+            return new Pass(clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - processor, clock.Elapsed, [.. failures]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Load (shrink-on-load when a size is asked, EXIF rotation as the service applies it) and save; the output deleted at once.</summary>
+    public static void Encode(FileInfo file, string folder, OptimizationSettings settings)
+    {
+        var input = file.Extension.ToLowerInvariant() switch
+        {
+            ".png" => MediaFormat.Png,
+            ".webp" => MediaFormat.Webp,
+            ".gif" => MediaFormat.Gif,
+            _ => MediaFormat.Jpeg,
+        };
+        var output = settings.OutputFor(input);
+        var path = Path.Combine(folder, $"{Guid.NewGuid():N}{output.Extension()}");
+        using (var loaded = settings.MaxWidth is { } width
+            ? Image.Thumbnail(file.FullName, width, height: settings.MaxHeight ?? 10_000_000, size: Enums.Size.Down)
+            : Image.NewFromFile(file.FullName, access: Enums.Access.Sequential))
+        using (var image = loaded.Autorot())
+        {
+            Encoder.Save(image, path, new EncoderChoice(output, settings.QualityFor(output)), settings);
+        }
+
+        File.Delete(path);
+    }
+}

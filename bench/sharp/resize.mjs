@@ -1,0 +1,14 @@
+// node resize.mjs FILE JOBS CONCURRENCY -> operations per second of sharp resizing FILE to 720 px wide, JPEG q80 (mozjpeg).
+import sharp from 'sharp';
+import { readFile } from 'node:fs/promises';
+
+const [file, jobs, concurrency] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+sharp.concurrency(1); // one thread per operation, as the service's libvips
+sharp.cache(false);
+const input = await readFile(file);
+const once = () => sharp(input).resize({ width: 720 }).jpeg({ quality: 80, mozjpeg: true }).toBuffer();
+await once();
+let next = 0;
+const started = process.hrtime.bigint();
+await Promise.all(Array.from({ length: concurrency }, async () => { while (next++ < jobs) await once(); }));
+console.log((jobs / (Number(process.hrtime.bigint() - started) / 1e9)).toFixed(2));
