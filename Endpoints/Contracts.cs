@@ -52,6 +52,8 @@ public sealed record JobStatusResponse(
     long? OptimizedSize,
     double? Ratio,
     JobOutcome? Outcome,
+    string? Note,
+    double? RenderScore,
     bool Cached,
     OptimizationSettings Settings,
     int Attempts,
@@ -67,7 +69,7 @@ public sealed record JobStatusResponse(
 {
     public static JobStatusResponse From(JobRecord job, double? eta) => new(
         job.Id, job.Status, job.Progress, eta, job.Priority, job.FileName, job.InputFormat, job.Width, job.Height, job.Frames, job.OriginalSize,
-        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Cached, job.Settings, job.Attempts, job.RetryAt,
+        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Note, job.RenderScore, job.Cached, job.Settings, job.Attempts, job.RetryAt,
         job.CreatedAt, job.StartedAt, job.CompletedAt, job.ProcessingMs, job.Error,
         Links.Status(job.Id), Links.Events(job.Id), Links.Download(job.Id));
 }

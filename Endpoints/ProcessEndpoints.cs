@@ -50,7 +50,9 @@ public static class ProcessEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var (record, refusal) = jobs.Control.Process(job, priority, settings);
+        var (record, refusal) = settings?.RefusalFor(job.Current.InputFormat) is { } invalid
+            ? new ControlResult(job.Current, invalid)
+            : jobs.Control.Process(job, priority, settings);
         return refusal is null
             ? TypedResults.Accepted(Links.Status(jobId), jobs.Views.Status(record))
             : jobs.Views.Refused(refusal, response);
@@ -77,7 +79,9 @@ public static class ProcessEndpoints
                 return new BatchProcessItem(id, "not-found", null, "No job has this id.");
             }
 
-            var (record, refusal) = control.Process(job, priority, settings);
+            var (record, refusal) = settings?.RefusalFor(job.Current.InputFormat) is { } invalid
+                ? new ControlResult(job.Current, invalid)
+                : control.Process(job, priority, settings);
             return refusal is null
                 ? new BatchProcessItem(id, "queued", record.Status, null)
                 : new BatchProcessItem(id, refusal.Reason, record.Status, refusal.Detail);
@@ -127,7 +131,7 @@ public static class ProcessEndpoints
             : TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,
                 title: "Unknown type",
-                detail: "Settings exist for the family \"image\" and the output formats jpeg, png, webp, avif and gif.");
+                detail: "Settings exist for the family \"image\" and the output formats jpeg, png, webp, avif, gif, svg and svgz.");
     }
 
     public static Results<Ok<OptimizationSettings>, ValidationProblem> ValidateSettings(JsonElement settings) =>
@@ -241,7 +245,7 @@ public sealed record FormatDefaults(string Format, int? Quality, int Effort, boo
 {
     public static FormatDefaults For(MediaFormat? output) => new(
         output?.Name() ?? "original",
-        output is { } format ? EncoderPresets.DefaultQuality(format) : null,
+        output is { } format && !format.IsVector() ? EncoderPresets.DefaultQuality(format) : null,
         output is { } effortFormat ? EncoderPresets.DefaultEffortFor(effortFormat) : EncoderPresets.DefaultEffort,
         Lossless: false,
         LosslessSupported: output?.SupportsLossless() ?? true,

@@ -165,8 +165,8 @@ public sealed class QueueCheck(JobQueue queue, JobWorker worker, JobStore store,
     }
 }
 
-/// <summary>libvips: its version and the codecs this build has.</summary>
-public sealed class DependenciesCheck : IHealthCheck
+/// <summary>libvips: its version and the codecs this build has; the field tools the pipelines run (svgo) and theirs.</summary>
+public sealed class DependenciesCheck(MediaProcessors processors) : IHealthCheck
 {
     /// <summary>The codecs the service needs, as libvips's operation names; AVIF is written by heifsave with AV1.</summary>
     private static readonly (string Codec, string[] Operations)[] Codecs =
@@ -195,16 +195,20 @@ public sealed class DependenciesCheck : IHealthCheck
             (operations.All(operation => NetVips.NetVips.TypeFind("VipsOperation", operation) != IntPtr.Zero) ? available : missing).Add(codec);
         }
 
+        var tools = processors.All.SelectMany(p => p.Capabilities.Tools ?? []).ToList();
         var data = new Dictionary<string, object>
         {
             ["libvips"] = version.ToString(),
             ["minimumLibvips"] = Libvips.Minimum.ToString(),
             ["codecs"] = available,
             ["missingCodecs"] = missing,
+            ["tools"] = tools,
         };
+        var missingTools = tools.Where(t => !t.Available).Select(t => $"{t.Name} ({t.Detail})").ToList();
         return Task.FromResult(
             version < Libvips.Minimum ? HealthCheckResult.Unhealthy($"libvips {version} is older than {Libvips.Minimum}.", data: data)
             : missing.Count > 0 ? HealthCheckResult.Degraded($"libvips {version} lacks: {string.Join(", ", missing)}.", data: data)
-            : HealthCheckResult.Healthy($"libvips {version} with every codec.", data));
+            : missingTools.Count > 0 ? HealthCheckResult.Degraded($"libvips {version} with every codec; missing: {string.Join("; ", missingTools)}", data: data)
+            : HealthCheckResult.Healthy($"libvips {version} with every codec; {string.Join(", ", tools.Select(t => $"{t.Name} {t.Version}"))}.", data));
     }
 }

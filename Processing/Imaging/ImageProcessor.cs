@@ -1,13 +1,14 @@
 using Microsoft.Extensions.Options;
+using FileOptimizer.Processing.Imaging.Svg;
 using NetVips;
 
 namespace FileOptimizer.Processing.Imaging;
 
 /// <summary>The image pipeline behind the media seam: libvips probes, optimizes and previews.</summary>
-public sealed class ImageProcessor(IOptions<ImageLimits> limits) : IMediaProcessor
+public sealed class ImageProcessor(IOptions<ImageLimits> limits, SvgOptimizer svg, SvgoTool svgo) : IMediaProcessor
 {
     public MediaCapabilities Capabilities =>
-        new(Libvips.Capabilities.Inputs, Libvips.Capabilities.Outputs, "libvips", Libvips.Version.ToString());
+        new(Libvips.Capabilities.Inputs, [.. Libvips.Capabilities.Outputs, MediaFormat.Svg, MediaFormat.Svgz], "libvips", Libvips.Version.ToString(), [svgo.Status]);
 
     public bool CanProcess(MediaFormat format) => true;
 
@@ -16,10 +17,21 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits) : IMediaProcess
     public OptimizationResult Optimize(MediaWork work, IProgress<int> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        if (work.Settings.RefusalFor(work.Input.Format) is { } refusal)
+        {
+            throw new ProcessingFailedException(refusal.Reason, refusal.Detail);
+        }
+
         using var encoding = new EncodeProgress(progress, work.Settings.OutputFor(work.Input.Format), work.ExpectedSeconds);
         try
         {
-            return ImageOptimizer.Run(work, encoding, cancellationToken);
+            if (work.Settings.OutputFor(work.Input.Format).IsVector())
+            {
+                return svg.Run(work, progress, cancellationToken); // SVG stays vector: Imaging/Svg
+            }
+
+            var result = ImageOptimizer.Run(work, encoding, cancellationToken);
+            return work.Input.Format == MediaFormat.Svg ? result with { Outcome = JobOutcome.Rasterized } : result;
         }
         catch (VipsException exception) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,3 +1,5 @@
+using FileOptimizer.Processing.Imaging.Svg;
+
 namespace FileOptimizer.Processing.Imaging;
 
 public static class ImagingSetup
@@ -10,6 +12,10 @@ public static class ImagingSetup
     {
         services.AddOptions<ImageLimits>().BindConfiguration(ImageLimits.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService(sp => new LibvipsStartup(temporaryFolder(sp)));
+        services.AddOptions<SvgOptions>().BindConfiguration(SvgOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SvgoTool>();
+        services.AddHostedService(sp => sp.GetRequiredService<SvgoTool>()); // found at start
+        services.AddSingleton<SvgOptimizer>();
         services.AddSingleton<IMediaProcessor, ImageProcessor>();
         return services;
     }
