@@ -51,7 +51,7 @@ public static partial class SvgSanitizer
     {
         ArgumentNullException.ThrowIfNull(limits);
         var findings = new SvgFindings();
-        using var text = Decompressed(input);
+        using var text = new DoctypeSpotter(Decompressed(input), findings);
         using var reader = XmlReader.Create(text, ReaderSettings(limits));
         using var writer = XmlWriter.Create(output, WriterSettings);
         try
@@ -217,9 +217,6 @@ public static partial class SvgSanitizer
                 case XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace when _open.Any(TextElements.Contains) || reader.Depth > _preserve:
                     writer.WriteWhitespace(reader.Value);
                     break;
-                case XmlNodeType.DocumentType:
-                    findings.Add(SvgFindings.Doctype);
-                    break;
                 case XmlNodeType.Comment:
                     findings.Add(SvgFindings.Comments);
                     break;
@@ -263,7 +260,8 @@ public static partial class SvgSanitizer
             writer.WriteStartElement(name, SvgNamespace);
             if (_open.Count == 0)
             {
-                // Declared once on the root, so an xlink:href below does not declare it again on its own element.
+                // Declared first, and xlink once on the root, so an xlink:href below does not declare it again on its own element.
+                writer.WriteAttributeString("xmlns", "http://www.w3.org/2000/xmlns/", SvgNamespace);
                 writer.WriteAttributeString("xmlns", "xlink", null, XLinkNamespace);
             }
 
@@ -422,6 +420,101 @@ public static partial class SvgSanitizer
 
     [GeneratedRegex(@"^\s*data:image/(png|jpeg|jpg|gif|webp|avif)\s*[;,]", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex EmbeddedPicture();
+}
+
+/// <summary>
+/// Passes the text through and notes a DOCTYPE or an entity declaration in it: ignored by the reader, they would still be
+/// in an original served as it came. Matches ASCII-compatible text (UTF-8, Latin-1); "&lt;!DOCTYPE" in a comment counts too,
+/// which only means the original is served sanitised rather than as it came.
+/// </summary>
+internal sealed class DoctypeSpotter(Stream inner, SvgFindings findings) : Stream
+{
+    private static readonly byte[][] Markers = [Encoding.ASCII.GetBytes("<!DOCTYPE"), Encoding.ASCII.GetBytes("<!ENTITY")];
+
+    /// <summary>The end of the previous read, so a marker split across two reads is still seen.</summary>
+    private readonly byte[] _carry = new byte[8];
+    private int _carried;
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var read = inner.Read(buffer);
+        if (read > 0)
+        {
+            Spot(buffer[..read]);
+        }
+
+        return read;
+    }
+
+    private void Spot(ReadOnlySpan<byte> chunk)
+    {
+        Span<byte> joined = stackalloc byte[16];
+        var head = chunk[..Math.Min(chunk.Length, 8)];
+        _carry.AsSpan(0, _carried).CopyTo(joined);
+        head.CopyTo(joined[_carried..]);
+        if (Contains(chunk) || Contains(joined[..(_carried + head.Length)]))
+        {
+            findings.Add(SvgFindings.Doctype);
+        }
+
+        var tail = chunk[Math.Max(0, chunk.Length - 8)..];
+        tail.CopyTo(_carry);
+        _carried = tail.Length;
+    }
+
+    private static bool Contains(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var marker in Markers)
+        {
+            for (var at = bytes.IndexOf((byte)'<'); at >= 0 && at + marker.Length <= bytes.Length; at = NextOpen(bytes, at))
+            {
+                if (Ascii.EqualsIgnoreCase(bytes.Slice(at, marker.Length), marker))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static int NextOpen(ReadOnlySpan<byte> bytes, int at)
+    {
+        var next = bytes[(at + 1)..].IndexOf((byte)'<');
+        return next < 0 ? -1 : at + 1 + next;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }
 
 /// <summary>Limits of one SVG read: characters of text (decompressed), and element nesting.</summary>
