@@ -7,6 +7,7 @@ public sealed record BenchArguments
 {
     public const string Throughput = "throughput";
     public const string Load = "load";
+    public const string Svg = "svg";
 
     public string Mode { get; init; } = Throughput;
 
@@ -49,7 +50,7 @@ public sealed record BenchArguments
         var index = 0;
         if (args.Count > 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
         {
-            result = result with { Mode = args[0] is Throughput or Load ? args[0] : throw Usage($"unknown mode '{args[0]}'") };
+            result = result with { Mode = args[0] is Throughput or Load or Svg ? args[0] : throw Usage($"unknown mode '{args[0]}'") };
             index = 1;
         }
 
@@ -80,6 +81,6 @@ public sealed record BenchArguments
     private static int Number(string value) => int.Parse(value, CultureInfo.InvariantCulture);
 
     private static ArgumentException Usage(string problem) => new(
-        $"{problem}. Usage: [throughput|load] [--corpus DIR] [--url URL --pid PID] [--count N] [--clients N] "
+        $"{problem}. Usage: [throughput|load|svg] [--corpus DIR] [--url URL --pid PID] [--count N] [--clients N] "
         + "[--small-file-bytes N] [--rounds N] [--big-upload-bytes N] [--timeout SECONDS] [--settle SECONDS] [--server-env NAME=VALUE]");
 }

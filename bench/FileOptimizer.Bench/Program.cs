@@ -1,6 +1,6 @@
 using FileOptimizer.Bench;
 
-// dotnet run -c Release --project bench/FileOptimizer.Bench -- [throughput|load] [options]
+// dotnet run -c Release --project bench/FileOptimizer.Bench -- [throughput|load|svg] [options]
 var arguments = BenchArguments.Parse(args);
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -14,5 +14,6 @@ Report.Line($"FileOptimizer bench, mode {arguments.Mode}, {DateTime.UtcNow:yyyy-
 return arguments.Mode switch
 {
     BenchArguments.Throughput => await ThroughputBench.RunAsync(arguments, stop.Token),
+    BenchArguments.Svg => SvgBench.Run(arguments, stop.Token),
     _ => await LoadBench.RunAsync(arguments, stop.Token),
 };

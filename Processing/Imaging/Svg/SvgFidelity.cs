@@ -18,11 +18,23 @@ public static class SvgFidelity
     /// <summary>Largest change of one channel of one pixel, of 255. Edges re-antialiased by rounding move a few levels; a shape that moved or changed colour moves more.</summary>
     public const double MaxDifference = 96;
 
+    /// <summary>Pixels by which two renderings of one drawing may differ in width or height (rounding of a size in pt, mm or in).</summary>
+    private const int MaxSizeDifference = 4;
+
     /// <summary>Score of identical renderings (PSNR is infinite there).</summary>
     public const double Identical = 100;
 
-    /// <summary>Largest rendering made for a check, in pixels: a 4× rendering of a poster would take gigabytes. Default 16 megapixels (64 MB of RGBA).</summary>
-    public const long MaxRenderPixels = 16_000_000;
+    /// <summary>
+    /// Largest rendering made for a check, in pixels: a 4× rendering of a poster would take gigabytes and minutes (librsvg
+    /// draws blur filters slowly). Default 4 megapixels (16 MB of RGBA): 4× for icons and drawings up to 500 px, less above.
+    /// </summary>
+    public const long MaxRenderPixels = 4_000_000;
+
+    /// <summary>
+    /// Renders at 96 dpi, as browsers take the units: 1 pt is 4/3 px (libvips's own default of 72 dpi would draw a
+    /// width="850pt" at 850 px, and svgo's width="1133.333" at 1133).
+    /// </summary>
+    private const double Dpi = 96;
 
     private static readonly double[] CheckedScales = [1, 4];
 
@@ -34,8 +46,16 @@ public static class SvgFidelity
     }
 
     /// <summary>The original's renderings, made once per job and compared with each candidate.</summary>
-    public static Renderings Render(byte[] svg, IReadOnlyList<double> scales, CancellationToken cancellationToken) =>
-        new([.. scales.Select(scale => RenderAt(svg, scale, cancellationToken))], scales);
+    public static Renderings Render(byte[] svg, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<double> scales;
+        using (var header = Image.SvgloadBuffer(svg, dpi: Dpi, failOn: Enums.FailOn.Error)) // the size, nothing drawn yet
+        {
+            scales = Scales(header.Width, header.Height);
+        }
+
+        return new([.. scales.Select(scale => RenderAt(svg, scale, cancellationToken))], scales);
+    }
 
     /// <summary>How close <paramref name="candidate"/> draws to the original; its renderings are made at the original's scales.</summary>
     public static RenderScore Score(Renderings original, byte[] candidate, CancellationToken cancellationToken)
@@ -57,19 +77,24 @@ public static class SvgFidelity
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        if (a.Width != b.Width || a.Height != b.Height)
+        // A size in pt or mm rounds to whole pixels either way once svgo has written it in px: a pixel more or less
+        // along an edge is the same drawing, compared on the area both cover. More is another drawing.
+        if (Math.Abs(a.Width - b.Width) > MaxSizeDifference || Math.Abs(a.Height - b.Height) > MaxSizeDifference)
         {
-            return new RenderScore(0, 255); // another size is another drawing
+            return new RenderScore(0, 255);
         }
 
-        using var onWhite = Difference(a, b, 255);
-        using var onBlack = Difference(a, b, 0);
+        var (width, height) = (Math.Min(a.Width, b.Width), Math.Min(a.Height, b.Height));
+        using var left = a.Crop(0, 0, width, height);
+        using var right = b.Crop(0, 0, width, height);
+        using var onWhite = Difference(left, right, 255);
+        using var onBlack = Difference(left, right, 0);
         using var both = onWhite.Bandjoin(onBlack);
         using var stats = both.Stats(); // one pass: row 0 holds min, max, sum, sum of squares over all bands
         using var all = stats.Crop(0, 0, stats.Width, 1);
         var row = all.WriteToMemory<double>();
         var (min, max, squares) = (row[0], row[1], row[3]);
-        var mse = squares / ((double)a.Width * a.Height * both.Bands);
+        var mse = squares / ((double)width * height * both.Bands);
         var psnr = mse <= 0 ? Identical : Math.Min(Identical, 10 * Math.Log10(255.0 * 255.0 / mse));
         return new RenderScore(Math.Round(psnr, 2), Math.Max(Math.Abs(min), Math.Abs(max)));
     }
@@ -85,7 +110,7 @@ public static class SvgFidelity
 
     private static Image RenderAt(byte[] svg, double scale, CancellationToken cancellationToken)
     {
-        using var image = Image.SvgloadBuffer(svg, scale: scale, failOn: Enums.FailOn.Error);
+        using var image = Image.SvgloadBuffer(svg, dpi: Dpi, scale: scale, failOn: Enums.FailOn.Error);
         using var rgba = image.Bands == 4 ? image.Copy() : image.Bandjoin(255);
         rgba.SetProgress(new Progress<int>(), cancellationToken);
         return rgba.CopyMemory();

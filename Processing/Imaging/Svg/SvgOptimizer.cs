@@ -42,7 +42,7 @@ public sealed partial class SvgOptimizer(SvgoTool svgo, IOptions<ImageLimits> li
             File.WriteAllBytes(sanitisedPath, sanitised);
             progress.Report(10);
 
-            using var reference = SvgFidelity.Render(original, SvgFidelity.Scales(work.Input.Width, work.Input.Height), cancellationToken);
+            using var reference = SvgFidelity.Render(original, cancellationToken);
             progress.Report(30);
             var (minified, rejected) = Minify(sanitisedPath, svgoPath, reference, cancellationToken);
             var chosen = minified ?? Fallback(sanitised, reference, rejected, cancellationToken);
