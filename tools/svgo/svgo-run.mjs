@@ -17,7 +17,16 @@ function config(mode) {
     plugins: [
       // style="fill:#000;stroke-width:1" becomes attributes, so the preset's defaults removal and grouping reach them.
       'convertStyleToAttrs',
-      'preset-default',
+      {
+        name: 'preset-default',
+        params: {
+          overrides: {
+            // width="850pt" stays in pt: as px (1133.333) it draws the same in a browser, but at another size in
+            // renderers that take 1 pt as 1 px (libvips at its default 72 dpi), so the result's size would change.
+            cleanupNumericValues: { convertToPx: false },
+          },
+        },
+      },
       // The service sanitises before and after svgo; svgo removing scripts as well costs nothing.
       'removeScripts',
     ],
