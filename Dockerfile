@@ -30,6 +30,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends libheif-example
 # "app" (uid $APP_UID) is the base image's non-root user; it owns the two folders it writes.
 RUN mkdir -p /app/uploads /app/logs && chown $APP_UID:$APP_UID /app/uploads /app/logs
 COPY --from=build /app/publish .
+# svgo for SVG (tools/svgo, run by the service through node under node's permission model): Debian's node, svgo's
+# packages from the lock file, npm removed again. Without them the service still runs and returns SVG sanitised, unminified.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && npm ci --prefix tools/svgo --omit=dev --no-audit --no-fund && apt-get purge -y --auto-remove npm && rm -rf /var/lib/apt/lists/* /root/.npm
 USER $APP_UID
 EXPOSE 8000
 VOLUME ["/app/uploads"]

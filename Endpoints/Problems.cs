@@ -34,27 +34,28 @@ public static class Problems
         title: "Unsupported request type",
         detail: "Send the file as multipart/form-data, for example: curl -F \"file=@photo.jpg\" http://host/api/upload.");
 
-    public static ProblemHttpResult From(Refusal refusal)
-    {
-        ArgumentNullException.ThrowIfNull(refusal);
-        return TypedResults.Problem(
-            statusCode: StatusCode(refusal.Kind),
-            title: refusal.Title,
-            detail: refusal.Detail,
-            extensions: new Dictionary<string, object?> { ["reason"] = refusal.Reason });
-    }
+    public static ProblemHttpResult From(Refusal refusal) => TypedResults.Problem(Details(refusal));
 
-    /// <summary>A refusal inside a larger answer (one file of a batch): the same fields as its ProblemDetails.</summary>
+    /// <summary>
+    /// A refusal's ProblemDetails, alone or inside a larger answer (one file of a batch). A refusal of a setting also
+    /// names its field in "errors", as a validation problem does.
+    /// </summary>
     public static ProblemDetails Details(Refusal refusal)
     {
         ArgumentNullException.ThrowIfNull(refusal);
-        return new ProblemDetails
+        var details = new ProblemDetails
         {
             Status = StatusCode(refusal.Kind),
             Title = refusal.Title,
             Detail = refusal.Detail,
             Extensions = { ["reason"] = refusal.Reason },
         };
+        if (refusal.Field is { } field)
+        {
+            details.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [refusal.Detail] };
+        }
+
+        return details;
     }
 
     public static int StatusCode(RefusalKind kind) => kind switch
@@ -64,6 +65,6 @@ public static class Problems
         RefusalKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
         RefusalKind.WrongState => StatusCodes.Status409Conflict,
         RefusalKind.QueueFull => StatusCodes.Status503ServiceUnavailable,
-        _ => StatusCodes.Status400BadRequest,
+        _ => StatusCodes.Status400BadRequest, // InvalidSettings
     };
 }

@@ -51,7 +51,9 @@ public static class ProcessEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var (record, refusal) = jobs.Control.Process(job, priority, settings);
+        var (record, refusal) = settings?.RefusalFor(job.Current.InputFormat) is { } invalid
+            ? new ControlResult(job.Current, invalid)
+            : jobs.Control.Process(job, priority, settings);
         return refusal is null
             ? TypedResults.Accepted(Links.Status(jobId), jobs.Views.Status(record))
             : jobs.Views.Refused(refusal, response);
@@ -78,7 +80,9 @@ public static class ProcessEndpoints
                 return new BatchProcessItem(id, "not-found", null, "No job has this id.");
             }
 
-            var (record, refusal) = control.Process(job, priority, settings);
+            var (record, refusal) = settings?.RefusalFor(job.Current.InputFormat) is { } invalid
+                ? new ControlResult(job.Current, invalid)
+                : control.Process(job, priority, settings);
             return refusal is null
                 ? new BatchProcessItem(id, "queued", record.Status, null)
                 : new BatchProcessItem(id, refusal.Reason, record.Status, refusal.Detail);
@@ -128,7 +132,7 @@ public static class ProcessEndpoints
             : TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,
                 title: "Unknown type",
-                detail: "Settings exist for the family \"image\" and the output formats jpeg, png, webp, avif and gif.");
+                detail: "Settings exist for the family \"image\" and the output formats jpeg, png, webp, avif, gif, svg and svgz.");
     }
 
     public static Results<Ok<OptimizationSettings>, ValidationProblem> ValidateSettings(JsonElement settings) =>
@@ -249,7 +253,7 @@ public sealed record FormatDefaults(
         output?.Name() ?? "original",
         "auto",
         OptimizationSettings.Default.Target,
-        output is { } format ? [QualitySearch.Range(format).Floor, QualitySearch.Range(format).Ceiling] : null,
+        output is { } format && !format.IsVector() ? [QualitySearch.Range(format).Floor, QualitySearch.Range(format).Ceiling] : null,
         output is { } effortFormat ? EncoderPresets.DefaultEffortFor(effortFormat) : EncoderPresets.DefaultEffort,
         Lossless: false,
         LosslessSupported: output?.SupportsLossless() ?? true,

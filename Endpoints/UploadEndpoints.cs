@@ -132,8 +132,9 @@ public static class UploadEndpoints
                 engines.SelectMany(e => e.Inputs).Distinct().Select(f => f.Name()).ToList(),
                 ["original", .. engines.SelectMany(e => e.Outputs).Distinct().Select(f => f.Name())]),
             OptimizationSettings.Default,
-            MediaFormats.Outputs.ToDictionary(f => f.Name(), EncoderPresets.DefaultQuality),
-            engines.First(e => e.Engine == "libvips").Version));
+            MediaFormats.Outputs.Where(f => !f.IsVector()).ToDictionary(f => f.Name(), EncoderPresets.DefaultQuality),
+            engines.First(e => e.Engine == "libvips").Version,
+            [.. engines.SelectMany(e => e.Tools ?? [])]));
     }
 
     /// <summary>What can be refused before the body is read: a full queue, a full disk, not multipart, a declared length over the limit.</summary>
@@ -257,7 +258,9 @@ public sealed record UploadLimits(long MaxFileSize, string MaxFileSizeText, int 
 
 public sealed record SupportedFormats(IReadOnlyList<string> Input, IReadOnlyList<string> Output);
 
-public sealed record UploadInfo(UploadLimits Limits, SupportedFormats Formats, OptimizationSettings Defaults, IReadOnlyDictionary<string, int> DefaultQuality, string Libvips);
+/// <summary><paramref name="Tools"/>: the field tools the pipelines run (svgo), whether this server has them and their versions.</summary>
+public sealed record UploadInfo(
+    UploadLimits Limits, SupportedFormats Formats, OptimizationSettings Defaults, IReadOnlyDictionary<string, int> DefaultQuality, string Libvips, IReadOnlyList<MediaTool> Tools);
 
 /// <summary>What the upload endpoints need, as one parameter object (<c>[AsParameters]</c>).</summary>
 public sealed record UploadServices(

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using FileOptimizer.Endpoints;
 using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Processing.Imaging.Quality;
+using FileOptimizer.Processing.Imaging.Svg;
 using FileOptimizer.Processing.Jobs;
 
 namespace FileOptimizer.Hosting;
@@ -16,6 +17,7 @@ public static class ServiceRegistration
         services.AddSettings<ImageLimits>(ImageLimits.Section);
         services.AddSettings<QualityOptions>(QualityOptions.Section);
         services.AddSettings<HeicOptions>(HeicOptions.Section);
+        services.AddSettings<SvgOptions>(SvgOptions.Section);
         services.AddSettings<StorageOptions>(StorageOptions.Section);
         services.AddSettings<ProcessingOptions>(ProcessingOptions.Section);
         services.AddSettings<EventsOptions>(EventsOptions.Section);

@@ -59,21 +59,33 @@ public sealed record MediaWork(
     OptimizationSettings Settings,
     double ExpectedSeconds);
 
-/// <summary>What the pipeline reads and writes, and its engine's name and version.</summary>
-public sealed record MediaCapabilities(IReadOnlyList<MediaFormat> Inputs, IReadOnlyList<MediaFormat> Outputs, string Engine, string Version);
+/// <summary>What the pipeline reads and writes, its engine's name and version, and the field tools it runs as child processes.</summary>
+public sealed record MediaCapabilities(
+    IReadOnlyList<MediaFormat> Inputs, IReadOnlyList<MediaFormat> Outputs, string Engine, string Version, IReadOnlyList<MediaTool>? Tools = null);
+
+/// <summary>
+/// A program a pipeline runs beside its engine (svgo, later ffmpeg): whether this machine has it, its version, and
+/// what the pipeline does without it.
+/// </summary>
+public sealed record MediaTool(string Name, string Purpose, bool Available, string? Version, string Detail);
 
 public enum JobOutcome
 {
     /// <summary>The re-encoded file is the result.</summary>
     Optimized,
 
-    /// <summary>The re-encoded file was not smaller; the original is the result.</summary>
+    /// <summary>The re-encoded file was not smaller, or (SVG) rendered differently; the original is the result.</summary>
     KeptOriginal,
 
     /// <summary>Even the highest quality allowed did not reach the target score; the closest result is shipped and the receipt says so.</summary>
     BelowTarget,
-}
 
+    /// <summary>A vector original (SVG) was drawn as pixels in the raster format asked for.</summary>
+    Rasterized,
+
+    /// <summary>The original carried active content (scripts, external references): the result is the original without it, even if not smaller.</summary>
+    Sanitized,
+}
 /// <summary>One encode tried while searching: what it was, its size on the scored sample, and its score.</summary>
 public sealed record QualityTrial(MediaFormat Format, int EncoderQuality, string? Chroma, long Bytes, double Score);
 
@@ -90,9 +102,22 @@ public sealed record QualityReceipt(
     IReadOnlyList<QualityTrial> Searched,
     string ChosenBecause);
 
-/// <summary>What one run produced: a file in the job's folder, always named by us.</summary>
+/// <summary>
+/// What one run produced: a file in the job's folder, always named by us. <paramref name="Quality"/> is the measured
+/// receipt; <paramref name="Note"/> says in a sentence what a person should know beyond the outcome (what was removed, why
+/// the original was kept); <paramref name="RenderScore"/> how close the result's rendering is to the original's where it
+/// was checked (SVG): 100 identical, see <c>Imaging/Svg/SvgFidelity</c>.
+/// </summary>
 public sealed record OptimizationResult(
-    MediaFormat Format, int Width, int Height, long Size, JobOutcome Outcome, string ResultFile, QualityReceipt? Quality = null);
+    MediaFormat Format,
+    int Width,
+    int Height,
+    long Size,
+    JobOutcome Outcome,
+    string ResultFile,
+    QualityReceipt? Quality = null,
+    string? Note = null,
+    double? RenderScore = null);
 
 /// <summary>A run that failed for a reason a person can act on: a stable code, a sentence, and whether another try may pass.</summary>
 public sealed class ProcessingFailedException(string code, string message, bool retryable = false, Exception? inner = null)

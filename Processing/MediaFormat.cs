@@ -11,12 +11,16 @@ public enum MediaFormat
     Heif,
     Avif,
     Svg,
+
+    /// <summary>SVG text compressed with gzip: read as <see cref="Svg"/>, written only from an SVG.</summary>
+    Svgz,
 }
 
 public static class MediaFormats
 {
     /// <summary>The formats a job can produce.</summary>
-    public static readonly IReadOnlyList<MediaFormat> Outputs = [MediaFormat.Jpeg, MediaFormat.Png, MediaFormat.Webp, MediaFormat.Avif, MediaFormat.Gif];
+    public static readonly IReadOnlyList<MediaFormat> Outputs =
+        [MediaFormat.Jpeg, MediaFormat.Png, MediaFormat.Webp, MediaFormat.Avif, MediaFormat.Gif, MediaFormat.Svg, MediaFormat.Svgz];
 
     public static string Name(this MediaFormat format) => format.ToString().ToLowerInvariant();
 
@@ -39,7 +43,7 @@ public static class MediaFormats
         MediaFormat.Tiff => "image/tiff",
         MediaFormat.Heif => "image/heif",
         MediaFormat.Avif => "image/avif",
-        MediaFormat.Svg => "image/svg+xml",
+        MediaFormat.Svg or MediaFormat.Svgz => "image/svg+xml", // IANA's registration names .svgz as an extension of the same type
         _ => "application/octet-stream",
     };
 
@@ -49,16 +53,19 @@ public static class MediaFormats
 
     public static bool SupportsLossless(this MediaFormat format) => format is MediaFormat.Png or MediaFormat.Webp or MediaFormat.Avif;
 
+    /// <summary>Shapes rather than pixels: written only from an SVG, with no quality or effort.</summary>
+    public static bool IsVector(this MediaFormat format) => format is MediaFormat.Svg or MediaFormat.Svgz;
+
     /// <summary>
     /// The output for "format": "original". Formats we read but should not write fall back to the nearest one we do:
-    /// SVG is rasterised to PNG (libvips writes no SVG, and a returned SVG could carry script),
     /// TIFF to PNG (lossless, web-viewable), HEIC to JPEG: browsers other than Safari do not show HEIC, and JPEG opens
     /// everywhere (every browser, mail client and photo app), encodes a 12-megapixel photo in about a second where AVIF
-    /// takes 20, and keeps the iPhone's Display P3 profile. AVIF or WebP are smaller on request.
+    /// takes 20, and keeps the iPhone's Display P3 profile. AVIF or WebP are smaller on request. SVG stays SVG: minified
+    /// and sanitised (Imaging/Svg); an SVGZ upload is read as SVG and comes back as plain SVG unless svgz is asked for.
     /// </summary>
     public static MediaFormat OriginalOutput(this MediaFormat input) => input switch
     {
-        MediaFormat.Svg or MediaFormat.Tiff => MediaFormat.Png,
+        MediaFormat.Tiff => MediaFormat.Png,
         MediaFormat.Heif => MediaFormat.Jpeg,
         _ => input,
     };
@@ -74,6 +81,8 @@ public static class MediaFormats
             case "webp": format = MediaFormat.Webp; return true;
             case "avif": format = MediaFormat.Avif; return true;
             case "gif": format = MediaFormat.Gif; return true;
+            case "svg": format = MediaFormat.Svg; return true;
+            case "svgz": format = MediaFormat.Svgz; return true;
             default: return false;
         }
     }

@@ -17,13 +17,17 @@ public enum RefusalKind
 
     /// <summary>The queue has no room.</summary>
     QueueFull,
+
+    /// <summary>A setting that cannot apply to this file (an SVG output asked of a photo); <see cref="Refusal.Field"/> names it.</summary>
+    InvalidSettings,
 }
 
 /// <summary>
 /// Why something was not done, the one word for it everywhere: a file not accepted, an action a job's state does not allow.
-/// <paramref name="Reason"/> is a stable code for scripts, <paramref name="Detail"/> a sentence for a person.
+/// <paramref name="Reason"/> is a stable code for scripts, <paramref name="Detail"/> a sentence for a person,
+/// <paramref name="Field"/> the setting at fault when there is one.
 /// </summary>
-public sealed record Refusal(RefusalKind Kind, string Title, string Detail, string Reason)
+public sealed record Refusal(RefusalKind Kind, string Title, string Detail, string Reason, string? Field = null)
 {
     public static Refusal QueueFull { get; } = new(
         RefusalKind.QueueFull, "Queue full", "The processing queue is full. Try again in a little while.", "queue-full");

@@ -165,8 +165,8 @@ public sealed class QueueCheck(JobQueue queue, JobWorker worker, JobStore store,
     }
 }
 
-/// <summary>libvips: its version and the codecs this build has; the HEIC decoder beside it.</summary>
-public sealed class DependenciesCheck(HeicDecoder heic, IOptions<ImageLimits> limits) : IHealthCheck
+/// <summary>libvips: its version and the codecs this build has; the HEIC decoder and the field tools (svgo) beside it.</summary>
+public sealed class DependenciesCheck(HeicDecoder heic, IOptions<ImageLimits> limits, MediaProcessors processors) : IHealthCheck
 {
     /// <summary>The codecs the service needs, as libvips's operation names; AVIF is written by heifsave with AV1.</summary>
     private static readonly (string Codec, string[] Operations)[] Codecs =
@@ -195,6 +195,7 @@ public sealed class DependenciesCheck(HeicDecoder heic, IOptions<ImageLimits> li
             (operations.All(operation => NetVips.NetVips.TypeFind("VipsOperation", operation) != IntPtr.Zero) ? available : missing).Add(codec);
         }
 
+        var tools = processors.All.SelectMany(p => p.Capabilities.Tools ?? []).ToList();
         var data = new Dictionary<string, object>
         {
             ["libvips"] = version.ToString(),
@@ -202,11 +203,14 @@ public sealed class DependenciesCheck(HeicDecoder heic, IOptions<ImageLimits> li
             ["codecs"] = available,
             ["missingCodecs"] = missing,
             ["heic"] = HeicData(heic.Support, limits.Value.AllowHeic),
+            ["tools"] = tools,
         };
+        var missingTools = tools.Where(t => !t.Available).Select(t => $"{t.Name} ({t.Detail})").ToList();
         return Task.FromResult(
             version < Libvips.Minimum ? HealthCheckResult.Unhealthy($"libvips {version} is older than {Libvips.Minimum}.", data: data)
             : missing.Count > 0 ? HealthCheckResult.Degraded($"libvips {version} lacks: {string.Join(", ", missing)}.", data: data)
-            : HealthCheckResult.Healthy($"libvips {version} with every codec.", data));
+            : missingTools.Count > 0 ? HealthCheckResult.Degraded($"libvips {version} with every codec; missing: {string.Join("; ", missingTools)}", data: data)
+            : HealthCheckResult.Healthy($"libvips {version} with every codec; {string.Join(", ", tools.Select(t => $"{t.Name} {t.Version}"))}.", data));
     }
 
     /// <summary>HEIC is decoded outside libvips (its bundled libheif has no HEVC): whether, by what, or why not.</summary>

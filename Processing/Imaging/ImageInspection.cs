@@ -38,6 +38,12 @@ public static class ImageInspection
                     $"The SVG text is larger than the limit (MaxSvgBytes) of {limits.MaxSvgBytes / 1_000_000} MB once decompressed.",
                     "svg-limit");
             }
+
+            // System.Xml reads it, hardened, before librsvg does: entities, DOCTYPE tricks and deep nesting stop here.
+            if (Svg.SvgSanitizer.Check(path, new Svg.SvgReadLimits(limits.MaxSvgBytes, limits.MaxSvgDepth)) is { } unsafeSvg)
+            {
+                return ProbeResult.Refused(unsafeSvg);
+            }
         }
 
         ImageProbe probe;

@@ -29,6 +29,10 @@ public sealed class ImageLimits
     [Range(1L, 1_000_000_000L)]
     public long MaxSvgBytes { get; set; } = 16_000_000;
 
+    /// <summary>Deepest nesting of SVG elements accepted. Default 256: drawings nest tens deep; thousands only to exhaust a recursive reader.</summary>
+    [Range(8, 100_000)]
+    public int MaxSvgDepth { get; set; } = 256;
+
     /// <summary>Whether SVG uploads are accepted at all (env ALLOW_SVG). Default true.</summary>
     public bool AllowSvg { get; set; } = true;
 

@@ -126,7 +126,7 @@ public static class ImageOptimizer
     /// <summary>Loads with shrink-on-load and EXIF auto-rotation, fitting inside the box, never enlarging. SVG comes from a stream (no base path).</summary>
     public static Image Thumbnail(string path, MediaFormat format, int width, int height, bool allFrames = false)
     {
-        if (format != MediaFormat.Svg)
+        if (!format.IsVector())
         {
             return Image.Thumbnail(allFrames ? $"{path}[n=-1]" : path, width, height: height, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
         }

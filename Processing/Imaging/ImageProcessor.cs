@@ -1,18 +1,20 @@
 using FileOptimizer.Processing.Imaging.Quality;
 using Microsoft.Extensions.Options;
+using FileOptimizer.Processing.Imaging.Svg;
 using NetVips;
 
 namespace FileOptimizer.Processing.Imaging;
 
-/// <summary>The image pipeline behind the media seam: libvips probes, optimizes and previews; HEIC is decoded first by <see cref="HeicDecoder"/>.</summary>
-public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<QualityOptions> quality, HeicDecoder heic) : IMediaProcessor
+/// <summary>The image pipeline behind the media seam: libvips probes, optimizes and previews; HEIC is decoded first by <see cref="HeicDecoder"/>, SVG stays vector through <see cref="SvgOptimizer"/>.</summary>
+public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<QualityOptions> quality, HeicDecoder heic, SvgOptimizer svg, SvgoTool svgo) : IMediaProcessor
 {
     /// <summary>libvips reads every HEIF header, but HEIC is listed only where it really decodes.</summary>
     public MediaCapabilities Capabilities => new(
         Libvips.Capabilities.Inputs.Where(f => f != MediaFormat.Heif || (limits.Value.AllowHeic && heic.Support.Decodes)).ToList(),
-        Libvips.Capabilities.Outputs,
+        [.. Libvips.Capabilities.Outputs, MediaFormat.Svg, MediaFormat.Svgz],
         "libvips",
-        Libvips.Version.ToString());
+        Libvips.Version.ToString(),
+        [svgo.Status]);
 
     public bool CanProcess(MediaFormat format) => true;
 
@@ -21,18 +23,29 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<Qualit
     public OptimizationResult Optimize(MediaWork work, IProgress<int> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        if (work.Settings.RefusalFor(work.Input.Format) is { } refusal)
+        {
+            throw new ProcessingFailedException(refusal.Reason, refusal.Detail);
+        }
+
         var score = quality.Value.ScoreResults;
         var measured = ImageOptimizer.Measures(work.Settings, work.Input.Format, score);
         using var encoding = new EncodeProgress(progress, work.Settings.OutputFor(work.Input.Format), measured, work.ExpectedSeconds);
         try
         {
-            if (work.Input.Format != MediaFormat.Heif)
+            if (work.Settings.OutputFor(work.Input.Format).IsVector())
             {
-                return ImageOptimizer.Run(work, score, encoding, cancellationToken);
+                return svg.Run(work, progress, cancellationToken); // SVG stays vector: Imaging/Svg
             }
 
-            using var decoded = heic.Decode(work.OriginalPath, work.Directory, cancellationToken);
-            return ImageOptimizer.Run(decoded.Replace(work), score, encoding, cancellationToken);
+            if (work.Input.Format == MediaFormat.Heif)
+            {
+                using var decoded = heic.Decode(work.OriginalPath, work.Directory, cancellationToken);
+                return ImageOptimizer.Run(decoded.Replace(work), score, encoding, cancellationToken);
+            }
+
+            var result = ImageOptimizer.Run(work, score, encoding, cancellationToken);
+            return work.Input.Format == MediaFormat.Svg ? result with { Outcome = JobOutcome.Rasterized } : result;
         }
         catch (VipsException exception) when (cancellationToken.IsCancellationRequested)
         {

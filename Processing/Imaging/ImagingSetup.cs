@@ -1,3 +1,5 @@
+using FileOptimizer.Processing.Imaging.Svg;
+
 namespace FileOptimizer.Processing.Imaging;
 
 public static class ImagingSetup
@@ -11,6 +13,9 @@ public static class ImagingSetup
         services.AddHostedService(sp => new LibvipsStartup(temporaryFolder(sp)));
         services.AddSingleton<HeicDecoder>();
         services.AddHostedService(sp => sp.GetRequiredService<HeicDecoder>()); // stopped after the workers: kills a decoder left running
+        services.AddSingleton<SvgoTool>();
+        services.AddHostedService(sp => sp.GetRequiredService<SvgoTool>()); // found at start
+        services.AddSingleton<SvgOptimizer>();
         services.AddSingleton<IMediaProcessor, ImageProcessor>();
         return services;
     }

@@ -93,9 +93,9 @@ public static partial class Libvips
             _ => f.Name() + "load",
         })).ToList();
 
-        // A saver can exist without its codec (AVIF needs aom): encode a tiny image to be sure.
+        // A saver can exist without its codec (AVIF needs aom): encode a tiny image to be sure. SVG is not libvips's to write.
         using var sample = Image.Black(8, 8, bands: 3);
-        var outputs = MediaFormats.Outputs.Where(format =>
+        var outputs = MediaFormats.Outputs.Where(format => !format.IsVector()).Where(format =>
         {
             try
             {

@@ -42,6 +42,16 @@ public sealed record OptimizationSettings
     public MediaFormat OutputFor(MediaFormat input) =>
         MediaFormats.TryParseOutput(Format, out var format) && format is { } chosen ? chosen : input.OriginalOutput();
 
+    /// <summary>Why these settings cannot apply to an input of this format: SVG and SVGZ are written only from an SVG.</summary>
+    public Refusal? RefusalFor(MediaFormat input) => OutputFor(input) is var output && output.IsVector() && input != MediaFormat.Svg
+        ? new Refusal(
+            RefusalKind.InvalidSettings,
+            "Invalid settings",
+            $"The format {output.Name()} applies to SVG uploads only; this file is {input.DisplayName()}: choose original, jpeg, png, webp, avif or gif.",
+            "format-not-applicable",
+            "format")
+        : null;
+
     [System.Text.Json.Serialization.JsonIgnore]
     public bool AutoFormat => Format == "auto";
 

@@ -113,7 +113,7 @@ public static class SettingsParser
                     }
                     else
                     {
-                        error = "Must be one of original, auto, jpeg, png, webp, avif, gif.";
+                        error = "Must be one of original, auto, jpeg, png, webp, avif, gif, svg, svgz (svg and svgz for SVG uploads only).";
                     }
 
                     break;

@@ -16,10 +16,11 @@ public sealed class JobIntake(JobStore store, JobQueue queue, ResultReuse reuse,
         string jobId, string fileName, long size, string sha256, OptimizationSettings settings, bool autoProcess)
     {
         var inspected = processors.Probe(store.OriginalPath(jobId));
-        if (inspected.Probe is not { } probe)
+        var refusal = inspected.Probe is { } found ? settings.RefusalFor(found.Format) : inspected.Refusal;
+        if (inspected.Probe is not { } probe || refusal is not null)
         {
             JobStore.DeleteDirectory(store.DirectoryOf(jobId));
-            return (null, inspected.Refusal);
+            return (null, refusal);
         }
 
         var record = new JobRecord

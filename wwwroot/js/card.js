@@ -6,6 +6,8 @@ import { showThumb, toggleCompare, setSplit, track } from './previews.js';
 import { retry, remove } from './card-actions.js';
 import { downloadWithKey } from './downloads.js';
 
+/** Output formats that stay shapes: an SVG card says "vector" rather than "optimized". */
+const VECTOR = new Set(['svg', 'svgz']);
 const BROWSER_IMAGES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/svg+xml', 'image/bmp']);
 const template = document.getElementById('card-template');
 
@@ -141,7 +143,7 @@ export function render(item) {
     const look = lookText(job);
     const told = look ? `${outcomeText(job)} ${look}` : outcomeText(job);
     card.outcome.textContent = job.cached ? `${told} Reused an earlier result.` : told;
-    const kept = job.outcome === 'kept-original';
+    const kept = job.outcome === 'kept-original' || job.outcome === 'sanitized';
     card.badge.textContent = kept ? 'Kept' : `−${percent(job.ratio ?? 0)}`;
     card.badge.title = kept ? 'Already optimal: the original was kept' : `${percent(job.ratio ?? 0)} smaller`;
     card.badge.dataset.kind = kept ? 'kept' : 'saved';
@@ -184,7 +186,11 @@ export function lookText(job) {
 
 /** What optimizing did, for the card or (spoken) for the announcement. */
 export function outcomeText(job, spoken = false) {
-  if (job.outcome === 'kept-original') return spoken ? 'already optimal, the original was kept.' : 'Already optimal: kept the original.';
+  const note = job.note && !spoken ? ` ${job.note}` : '';
+  if (job.outcome === 'kept-original') return (spoken ? 'already optimal, the original was kept.' : 'Already optimal: kept the original.') + note;
+  if (job.outcome === 'sanitized') return (spoken ? 'made safe, not smaller.' : 'Made safe, not smaller.') + note;
+  if (VECTOR.has(job.outputFormat)) return (spoken ? `vector, ${percent(job.ratio ?? 0)} smaller.` : `Vector, ${percent(job.ratio ?? 0)} smaller.`) + note;
+  if (job.outcome === 'rasterized') return `${spoken ? 'drawn as pixels' : 'Drawn as pixels'}, ${percent(job.ratio ?? 0)} smaller.`;
   const saved = (job.originalSize ?? 0) - (job.optimizedSize ?? 0);
   if (saved <= 0) return spoken ? 'optimized.' : 'Optimized.';
   return spoken ? `${percent(job.ratio ?? 0)} smaller, ${bytes(saved)} saved.` : `Optimized: ${percent(job.ratio ?? 0)} smaller, ${bytes(saved)} saved.`;

@@ -4,7 +4,7 @@ import { state } from './state.js';
 import { addFiles } from './uploads.js';
 import { announce } from './announcer.js';
 
-const IMAGE_NAME = /\.(jpe?g|jfif|png|webp|gif|tiff?|heic|heif|avif|svg)$/i;
+const IMAGE_NAME = /\.(jpe?g|jfif|png|webp|gif|tiff?|heic|heif|avif|svgz?)$/i;
 
 const $ = id => document.getElementById(id);
 const dropZone = $('drop-zone');

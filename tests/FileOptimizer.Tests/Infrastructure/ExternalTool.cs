@@ -25,6 +25,22 @@ public static class ExternalTool
         return "";
     }
 
+    /// <summary>
+    /// svgo for the SVG pipeline: node on PATH and tools/svgo's node_modules (npm ci). Skipped locally without them,
+    /// a failure in CI, which installs both.
+    /// </summary>
+    public static void RequireSvgo()
+    {
+        Require("node", "nodejs");
+        var installed = Path.Combine(Operations.ServiceProcess.RepositoryRoot, "tools", "svgo", "node_modules", "svgo", "package.json");
+        if (!File.Exists(installed))
+        {
+            var reason = "svgo is not installed in tools/svgo: run npm ci there (.ci/run does).";
+            Assert.False(InCi, reason);
+            Assert.Skip(reason);
+        }
+    }
+
     public static async Task<string> RunAsync(string program, params string[] arguments)
     {
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, arguments)

@@ -251,7 +251,7 @@ public sealed class RequestGuardTests() : ServiceTest(new Dictionary<string, str
         using var response = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
 
         Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
-        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("image/svg+xml", response.Content.Headers.ContentType?.MediaType); // SVG stays SVG: never opened inline
         Assert.Equal("default-src 'none'; sandbox", response.Headers.GetValues("Content-Security-Policy").Single());
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
     }

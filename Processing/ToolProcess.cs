@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace FileOptimizer.Processing;
+
+/// <summary>
+/// Runs a field tool (svgo through node; later ffmpeg) as a sandboxed child process: the program and its arguments as a
+/// list, never through a shell; an empty environment, so nothing of the service's (NODE_OPTIONS, proxies, keys) reaches
+/// it; no standard input; a time budget; the whole process tree killed on cancel, shutdown or timeout; and standard output
+/// and error kept only up to <see cref="MaxOutputChars"/> each, while the rest is read and dropped so the tool never blocks.
+/// </summary>
+public static class ToolProcess
+{
+    /// <summary>Characters of standard output and of standard error kept; a tool's answer here is a line or two.</summary>
+    public const int MaxOutputChars = 8 * 1024;
+
+    /// <summary>
+    /// Runs <paramref name="program"/> in <paramref name="workingDirectory"/> and waits for it.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> stopped it; the process is killed.</exception>
+    /// <exception cref="System.ComponentModel.Win32Exception">The program cannot be started.</exception>
+    public static ToolRun Run(string program, IEnumerable<string> arguments, string workingDirectory, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        start.Environment.Clear();
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
+        process.StandardInput.Close(); // the tool reads files it is given, never a prompt
+        var output = ReadBoundedAsync(process.StandardOutput);
+        var error = ReadBoundedAsync(process.StandardError);
+        bool exited;
+        using (cancellationToken.Register(() => Kill(process)))
+        {
+            exited = process.WaitForExit(budget);
+            if (!exited)
+            {
+                Kill(process);
+            }
+
+            process.WaitForExit(); // the streams are read to their end
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ToolRun(exited ? process.ExitCode : -1, !exited, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult(), clock.Elapsed);
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    private static async Task<string> ReadBoundedAsync(StreamReader reader)
+    {
+        var kept = new StringBuilder();
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            kept.Append(buffer, 0, Math.Min(read, MaxOutputChars - kept.Length));
+        }
+
+        return kept.ToString();
+    }
+}
+
+/// <summary>How a tool's run ended: its exit code (-1 when killed for time), whether it ran out of time, what it said, how long it took.</summary>
+public sealed record ToolRun(int ExitCode, bool TimedOut, string Output, string Error, TimeSpan Elapsed)
+{
+    public bool Succeeded => ExitCode == 0 && !TimedOut;
+}
