@@ -19,7 +19,16 @@ public static class ToolProcess
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> stopped it; the process is killed.</exception>
     /// <exception cref="System.ComponentModel.Win32Exception">The program cannot be started.</exception>
-    public static ToolRun Run(string program, IEnumerable<string> arguments, string workingDirectory, TimeSpan budget, CancellationToken cancellationToken)
+    /// <param name="environment">The only variables the tool sees (besides LC_ALL=C).</param>
+    /// <param name="running">Where the process is listed while it runs, so a host that stops can kill it.</param>
+    public static ToolRun Run(
+        string program,
+        IEnumerable<string> arguments,
+        string workingDirectory,
+        TimeSpan budget,
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null,
+        System.Collections.Concurrent.ConcurrentDictionary<int, Process>? running = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -30,39 +39,59 @@ public static class ToolProcess
             WorkingDirectory = workingDirectory,
         };
         start.Environment.Clear();
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment["LC_ALL"] = "C";
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
+        using var process = Process.Start(start) ?? throw new System.ComponentModel.Win32Exception($"{program} did not start.");
         process.StandardInput.Close(); // the tool reads files it is given, never a prompt
         var output = ReadBoundedAsync(process.StandardOutput);
         var error = ReadBoundedAsync(process.StandardError);
-        bool exited;
-        using (cancellationToken.Register(() => Kill(process)))
+        running?.TryAdd(process.Id, process);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(budget);
+        try
         {
-            exited = process.WaitForExit(budget);
-            if (!exited)
+            using (limit.Token.Register(() => Kill(process)))
             {
-                Kill(process);
+                process.WaitForExit();
             }
-
-            process.WaitForExit(); // the streams are read to their end
+        }
+        finally
+        {
+            running?.TryRemove(process.Id, out _);
         }
 
+        // The pipes close when the process tree is gone; a grandchild holding them open does not hold us.
+        Task.WaitAll([output, error], TimeSpan.FromSeconds(5));
         cancellationToken.ThrowIfCancellationRequested();
-        return new ToolRun(exited ? process.ExitCode : -1, !exited, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult(), clock.Elapsed);
+        var timedOut = limit.IsCancellationRequested;
+        return new ToolRun(
+            timedOut ? -1 : process.ExitCode,
+            timedOut,
+            output.IsCompletedSuccessfully ? output.Result : "",
+            error.IsCompletedSuccessfully ? error.Result : "",
+            clock.Elapsed);
     }
 
-    private static void Kill(Process process)
+    /// <summary>Kills a tool and everything it started; nothing happens when it is gone already.</summary>
+    public static void Kill(Process process)
     {
+        ArgumentNullException.ThrowIfNull(process);
         try
         {
             process.Kill(entireProcessTree: true);
         }
-        catch (InvalidOperationException)
+        catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
         {
             // Already exited.
         }

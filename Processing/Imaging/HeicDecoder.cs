@@ -34,9 +34,6 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
     /// <summary>Folders of decodes in progress start with this, inside the job's folder.</summary>
     public const string FolderPrefix = "heic-";
 
-    /// <summary>Bytes of the decoder's stdout and stderr kept for the log; the rest is read and dropped.</summary>
-    private const int OutputLimit = 4096;
-
     /// <summary>Budget for asking the program what it can do (--list-decoders, --help): it answers in milliseconds.</summary>
     private static readonly TimeSpan QuestionBudget = TimeSpan.FromSeconds(15);
 
@@ -77,7 +74,7 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
             arguments.AddRange([Path.GetFullPath(heicPath), decoded.Path]);
             var stopwatch = Stopwatch.StartNew();
             var budget = TimeSpan.FromSeconds(options.Value.DecodeSeconds);
-            var outcome = Run(support.Location!, arguments, decoded.Folder, budget, _running, cancellationToken);
+            var outcome = ToolProcess.Run(support.Location!, arguments, decoded.Folder, budget, cancellationToken, PassedEnvironment(), _running);
             if (outcome.TimedOut)
             {
                 LogDecodeFailed(logger, "timeout", outcome.Error);
@@ -129,7 +126,7 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
     {
         foreach (var process in _running.Values)
         {
-            KillTree(process);
+            ToolProcess.Kill(process);
         }
     }
 
@@ -160,8 +157,8 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
         {
             try
             {
-                var decoders = Run(path, ["--list-decoders"], Path.GetTempPath(), QuestionBudget, null, CancellationToken.None);
-                var help = Run(path, ["--help"], Path.GetTempPath(), QuestionBudget, null, CancellationToken.None);
+                var decoders = ToolProcess.Run(path, ["--list-decoders"], Path.GetTempPath(), QuestionBudget, CancellationToken.None, PassedEnvironment());
+                var help = ToolProcess.Run(path, ["--help"], Path.GetTempPath(), QuestionBudget, CancellationToken.None, PassedEnvironment());
                 var helpText = help.Output + help.Error;
                 var version = VersionPattern().Match(helpText) is { Success: true } match ? match.Groups[1].Value : null;
                 var hevc = HevcDecoders(decoders.Output);
@@ -210,93 +207,11 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
             .FirstOrDefault(File.Exists);
     }
 
-    private sealed record Outcome(int? ExitCode, bool TimedOut, string Output, string Error);
-
-    /// <summary>Runs a program without a shell and waits for it, killing its process tree when the budget or the token runs out.</summary>
-    private static Outcome Run(
-        string program, IEnumerable<string> arguments, string workingDirectory, TimeSpan budget, ConcurrentDictionary<int, Process>? running,
-        CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment.Clear();
-        foreach (var variable in PassedVariables)
-        {
-            if (Environment.GetEnvironmentVariable(variable) is { } value)
-            {
-                start.Environment[variable] = value;
-            }
-        }
-
-        start.Environment["LC_ALL"] = "C";
-        cancellationToken.ThrowIfCancellationRequested();
-        using var process = Process.Start(start) ?? throw new Win32Exception($"{program} did not start.");
-        process.StandardInput.Close();
-        var output = ReadBoundedAsync(process.StandardOutput.BaseStream);
-        var error = ReadBoundedAsync(process.StandardError.BaseStream);
-        running?.TryAdd(process.Id, process);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(budget);
-        try
-        {
-            using (limit.Token.Register(() => KillTree(process)))
-            {
-                process.WaitForExit();
-            }
-        }
-        finally
-        {
-            running?.TryRemove(process.Id, out _);
-        }
-
-        // The pipes close when the process tree is gone; a grandchild holding them open does not hold us.
-        Task.WaitAll([output, error], TimeSpan.FromSeconds(5));
-        cancellationToken.ThrowIfCancellationRequested();
-        return new Outcome(
-            limit.IsCancellationRequested ? null : process.ExitCode,
-            limit.IsCancellationRequested,
-            output.IsCompletedSuccessfully ? output.Result : "",
-            error.IsCompletedSuccessfully ? error.Result : "");
-    }
-
-    private static async Task<string> ReadBoundedAsync(Stream stream)
-    {
-        using var kept = new MemoryStream();
-        var buffer = new byte[4096];
-        int read;
-        while ((read = await stream.ReadAsync(buffer)) > 0)
-        {
-            if (kept.Length < OutputLimit)
-            {
-                kept.Write(buffer, 0, (int)Math.Min(read, OutputLimit - kept.Length));
-            }
-        }
-
-        return Encoding.UTF8.GetString(kept.ToArray());
-    }
-
-    private static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (Exception exception) when (exception is InvalidOperationException or Win32Exception or NotSupportedException)
-        {
-            // Already gone.
-        }
-    }
+    /// <summary>The only variables the decoder sees: where libheif finds its plugins and libraries.</summary>
+    private static Dictionary<string, string> PassedEnvironment() => PassedVariables
+        .Select(name => (name, value: Environment.GetEnvironmentVariable(name)))
+        .Where(v => v.value is not null)
+        .ToDictionary(v => v.name, v => v.value!);
 
     [GeneratedRegex(@"libheif version:\s*([0-9][0-9A-Za-z.\-+]*)")]
     private static partial Regex VersionPattern();
@@ -333,7 +248,7 @@ public sealed class DecodedHeic(string folder) : IDisposable
             OriginalPath = Path,
             Input = work.Input with { Format = MediaFormat.Png, Frames = 1 },
             OriginalSize = long.MaxValue,
-            Settings = work.Settings with { Format = work.Settings.OutputFor(work.Input.Format).Name() },
+            Settings = work.Settings.AutoFormat ? work.Settings : work.Settings with { Format = work.Settings.OutputFor(work.Input.Format).Name() },
         };
     }
 
