@@ -450,7 +450,11 @@ public static class Ssimulacra2
 
         private readonly float[][] _planes;
 
-        public Workspace(int pixels) => _planes = Enumerable.Range(0, Count).Select(_ => ArrayPool<float>.Shared.Rent(pixels)).ToArray();
+        /// <summary>
+        /// Plain arrays, not the shared pool's: the pool would keep about 76 bytes a pixel for the life of the process,
+        /// where these go back with the collection the service runs once its workers are idle.
+        /// </summary>
+        public Workspace(int pixels) => _planes = Enumerable.Range(0, Count).Select(_ => GC.AllocateUninitializedArray<float>(pixels)).ToArray();
 
         public Span<float> Plane(int index, int length) => _planes[index].AsSpan(0, length);
 
@@ -458,10 +462,7 @@ public static class Ssimulacra2
 
         public void Dispose()
         {
-            foreach (var plane in _planes)
-            {
-                ArrayPool<float>.Shared.Return(plane);
-            }
+            Array.Clear(_planes);
         }
     }
 
