@@ -78,10 +78,30 @@ public sealed partial class SvgoTool(IOptions<SvgOptions> options, IHostEnvironm
         return true;
     }
 
+    /// <summary>
+    /// The runner under the content root, or, for a service started from its build output (a checkout's bin folder), the
+    /// first one with its node_modules in a folder above the executable.
+    /// </summary>
+    private static string Installed(string contentRoot, string relative)
+    {
+        var candidates = new[] { contentRoot }.Concat(Ancestors(AppContext.BaseDirectory))
+            .Select(folder => Path.GetFullPath(Path.Combine(folder, relative)));
+        return candidates.FirstOrDefault(script => Directory.Exists(Path.Combine(Path.GetDirectoryName(script)!, "node_modules", "svgo")))
+            ?? Path.GetFullPath(Path.Combine(contentRoot, relative));
+    }
+
+    private static IEnumerable<string> Ancestors(string folder)
+    {
+        for (var directory = new DirectoryInfo(folder); directory is not null; directory = directory.Parent)
+        {
+            yield return directory.FullName;
+        }
+    }
+
     private static Installation Find(SvgOptions options, string contentRoot, ILogger logger)
     {
         const string purpose = "minifies SVG (without it, SVG is sanitised but not minified)";
-        var script = Path.GetFullPath(Path.Combine(contentRoot, options.Svgo));
+        var script = Installed(contentRoot, options.Svgo);
         var node = Locate(options.Node);
         string? problem = null;
         string? version = null;

@@ -82,7 +82,18 @@ public sealed class ApiClient(HttpClient http) : IDisposable
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
         while (true)
         {
-            var status = await StatusAsync(jobId);
+            using var response = await Http.GetAsync($"/api/status/{jobId}", TestContext.Current.CancellationToken);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                // A server with the plan's status limit: wait as it says (5 s at most), as a polite client does.
+                Assert.True(DateTime.UtcNow < deadline, $"Job {jobId}: status still refused with 429 after the timeout");
+                var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                await Task.Delay(wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+                continue;
+            }
+
+            response.EnsureSuccessStatusCode();
+            var status = (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
             var state = status["status"]!.GetValue<string>();
             if (state is "completed" or "failed" or "cancelled")
             {
