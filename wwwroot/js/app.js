@@ -23,7 +23,7 @@ async function loadInfo() {
     state.server.maxFileSize = data.limits.maxFileSize;
     state.server.maxBatchFiles = data.limits.maxBatchFiles;
     state.server.inputFormats = [...new Set(data.formats.input.map(formatName))];
-    settings.load(data.defaults, data.defaultQuality);
+    settings.load(data.defaults);
     state.infoLoaded = true;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;

@@ -6,7 +6,9 @@ import { formatName } from './format.js';
 
 const STORAGE = 'fileoptimizer.settings';
 const FALLBACK_DEFAULTS = { format: 'original', quality: null, maxWidth: null, maxHeight: null, stripMetadata: true };
-const FIELDS = ['format', 'quality', 'maxWidth', 'maxHeight', 'stripMetadata'];
+const FIELDS = ['format', 'quality', 'target', 'maxWidth', 'maxHeight', 'stripMetadata'];
+/** The target names the page offers, by the SSIMULACRA2 score the server answers with. */
+const TARGETS = { 90: 'visually-lossless', 85: 'excellent', 80: 'high', 70: 'good' };
 
 const $ = id => document.getElementById(id);
 
@@ -17,6 +19,7 @@ class SettingsPanel {
     this.quality = $('quality');
     this.qualityAuto = $('quality-auto');
     this.qualityValue = $('quality-value');
+    this.target = $('target');
     this.maxWidth = $('max-width');
     this.maxHeight = $('max-height');
     this.strip = $('strip-metadata');
@@ -25,8 +28,6 @@ class SettingsPanel {
     this.serverErrors = {};
     this.validateTimer = 0;
     this.validation = null;
-    /** The quality the server picks per output format when none is given (GET /api/upload/info). */
-    this.defaultQuality = {};
 
     const changed = () => {
       this.save();
@@ -35,6 +36,7 @@ class SettingsPanel {
     };
     this.form.addEventListener('submit', event => event.preventDefault());
     this.format.addEventListener('change', changed);
+    this.target.addEventListener('change', changed);
     this.quality.addEventListener('input', () => {
       this.qualityAuto.checked = false;
       changed();
@@ -50,8 +52,7 @@ class SettingsPanel {
   }
 
   /** Takes the server's defaults (none: the built-in ones, until it answers), then the choices this browser remembered. */
-  load(serverDefaults = null, defaultQuality = null) {
-    if (defaultQuality) this.defaultQuality = defaultQuality;
+  load(serverDefaults = null) {
     if (serverDefaults) this.defaults = { ...FALLBACK_DEFAULTS, ...pick(serverDefaults) };
     let saved = null;
     try { saved = JSON.parse(localStorage.getItem(STORAGE) ?? 'null'); } catch { saved = null; }
@@ -66,6 +67,8 @@ class SettingsPanel {
     const quality = Number.isInteger(values.quality) ? values.quality : null;
     this.qualityAuto.checked = quality === null;
     this.quality.value = String(quality ?? 80);
+    const target = typeof values.target === 'string' ? values.target : TARGETS[values.target];
+    this.target.value = [...this.target.options].some(option => option.value === target) ? target : 'high';
     this.maxWidth.value = values.maxWidth ?? '';
     this.maxHeight.value = values.maxHeight ?? '';
     this.strip.checked = values.stripMetadata !== false;
@@ -75,7 +78,8 @@ class SettingsPanel {
   /** The settings object the API takes; absent values mean "the server's preset". */
   current() {
     const settings = { format: this.format.value, stripMetadata: this.strip.checked };
-    if (!this.qualityAuto.checked) settings.quality = Number(this.quality.value);
+    if (this.qualityAuto.checked) settings.target = this.target.value;
+    else settings.quality = Number(this.quality.value);
     const width = this.maxWidth.value.trim();
     const height = this.maxHeight.value.trim();
     if (width) settings.maxWidth = Number(width);
@@ -107,9 +111,8 @@ class SettingsPanel {
   }
 
   refresh() {
-    const preset = this.defaultQuality[this.format.value];
-    if (this.qualityAuto.checked && Number.isInteger(preset)) this.quality.value = String(preset);
-    const automatic = Number.isInteger(preset) ? `Automatic (${preset})` : 'Automatic';
+    const automatic = `Automatic (${this.target.options[this.target.selectedIndex].text.split(':')[0].toLowerCase()})`;
+    this.target.disabled = !this.qualityAuto.checked;
     this.qualityValue.value = this.qualityAuto.checked ? automatic : this.quality.value;
     this.quality.setAttribute('aria-valuetext', this.qualityAuto.checked ? automatic : this.quality.value);
     const errors = this.errors();

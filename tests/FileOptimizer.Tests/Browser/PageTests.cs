@@ -161,6 +161,29 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
     }
 
     [Fact]
+    public async Task Choosing_a_look_target_applies_to_the_next_upload_and_the_card_shows_the_measured_score_against_it()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        using var api = app.Api();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+
+        await session.Page.GetByLabel("Target", new() { Exact = true }).SelectOptionAsync("excellent");
+        await session.DropAsync(Jpeg);
+
+        var card = await session.WaitForCompletedAsync("holiday.jpg");
+        await Expect(card.Locator(".outcome")).ToContainTextAsync("/ target 85");
+        var jobId = new Uri(session.BaseAddress, await card.Locator(".download").GetAttributeAsync("href")).Segments.Last();
+        var status = await api.StatusAsync(jobId);
+        Assert.Equal(85, status["settings"]!["target"]!.GetValue<double>());
+        Assert.Equal(85, status["quality"]!["target"]!.GetValue<double>());
+
+        await session.GoToAsync();
+        await Expect(session.Page.GetByLabel("Target", new() { Exact = true })).ToHaveValueAsync("excellent");
+        session.AssertQuietConsole();
+    }
+
+    [Fact]
     public async Task Choosing_webp_applies_to_the_next_upload_and_is_remembered_after_a_reload()
     {
         var browser = chromium.Require();
