@@ -4,6 +4,7 @@ using FileOptimizer.Hosting.Caching;
 using FileOptimizer.Hosting.Health;
 using FileOptimizer.Hosting.Security;
 using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Media;
 using FileOptimizer.Processing.Jobs;
 
 HealthCheckCommand.ExitIfRequested(args);             // dotnet FileOptimizer.dll --health-check: the container's HEALTHCHECK
@@ -20,6 +21,7 @@ try
     builder.Services.AddApiJson();                        // camelCase, enum names as strings
     builder.Services.AddApiProblemDetails();              // every error is ProblemDetails, whatever the client accepts
     builder.Services.AddImaging(sp => Path.Combine(sp.GetRequiredService<JobStore>().Root, "tmp")); // libvips behind the media seam
+    builder.Services.AddMedia();                          // ffmpeg for video and audio, behind the same seam
     builder.Services.AddJobs();                           // store, queue, intake, control, workers, recovery, retention, events
     builder.Services.AddSingleton<JobViews>();            // what the API shows of a job: status and upload views, refusals
     builder.Services.AddFileOptimizerCache();             // IDistributedCache (Redis with REDIS_URL, else memory): result reuse, shared job state

@@ -16,10 +16,14 @@ public sealed record UploadResponse(
     JobStatus Status,
     bool Cached,
     string FileName,
+    MediaKind Type,
     MediaFormat Format,
     int Width,
     int Height,
     int Frames,
+    double? Duration,
+    MediaCodecs? Codecs,
+    double? FrameRate,
     long Size,
     string Sha256,
     OptimizationSettings Settings,
@@ -29,7 +33,8 @@ public sealed record UploadResponse(
     string DownloadUrl)
 {
     public static UploadResponse From(JobRecord job, double estimatedSeconds) => new(
-        job.Id, job.Status, job.Cached, job.FileName, job.InputFormat, job.Width, job.Height, job.Frames, job.OriginalSize, job.Sha256 ?? "",
+        job.Id, job.Status, job.Cached, job.FileName, job.Type, job.InputFormat, job.Width, job.Height, job.Frames, job.Media?.Duration, job.Media?.Codecs,
+        job.Media?.FrameRate, job.OriginalSize, job.Sha256 ?? "",
         job.Settings, estimatedSeconds, Links.Status(job.Id), Links.Events(job.Id), Links.Download(job.Id));
 }
 
@@ -41,14 +46,19 @@ public sealed record JobStatusResponse(
     double? Eta,
     JobPriority Priority,
     string FileName,
+    MediaKind Type,
     MediaFormat InputFormat,
     int Width,
     int Height,
     int Frames,
+    double? Duration,
+    MediaCodecs? Codecs,
+    double? FrameRate,
     long OriginalSize,
     MediaFormat? OutputFormat,
     int? OutputWidth,
     int? OutputHeight,
+    MediaCodecs? OutputCodecs,
     long? OptimizedSize,
     double? Ratio,
     JobOutcome? Outcome,
@@ -69,8 +79,9 @@ public sealed record JobStatusResponse(
     string DownloadUrl)
 {
     public static JobStatusResponse From(JobRecord job, double? eta) => new(
-        job.Id, job.Status, job.Progress, eta, job.Priority, job.FileName, job.InputFormat, job.Width, job.Height, job.Frames, job.OriginalSize,
-        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Quality, job.Note, job.RenderScore, job.Cached, job.Settings, job.Attempts, job.RetryAt,
+        job.Id, job.Status, job.Progress, eta, job.Priority, job.FileName, job.Type, job.InputFormat, job.Width, job.Height, job.Frames,
+        job.Media?.Duration, job.Media?.Codecs, job.Media?.FrameRate, job.OriginalSize,
+        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OutputCodecs, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Quality, job.Note, job.RenderScore, job.Cached, job.Settings, job.Attempts, job.RetryAt,
         job.CreatedAt, job.StartedAt, job.CompletedAt, job.ProcessingMs, job.Error,
         Links.Status(job.Id), Links.Events(job.Id), Links.Download(job.Id));
 }

@@ -4,6 +4,8 @@ using FileOptimizer.Processing;
 using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Processing.Imaging.Quality;
 using FileOptimizer.Processing.Jobs;
+using FileOptimizer.Processing.Media;
+using Microsoft.Extensions.Options;
 
 namespace FileOptimizer.Endpoints;
 
@@ -120,19 +122,25 @@ public static class ProcessEndpoints
             order));
     }
 
-    public static Results<Ok<FormatDefaults>, ProblemHttpResult> DefaultSettings(string type)
+    public static Results<Ok<FormatDefaults>, Ok<MediaDefaults>, ProblemHttpResult> DefaultSettings(string type, IOptions<MediaOptions> media)
     {
         if (type.Equals("image", StringComparison.OrdinalIgnoreCase) || type.Equals("original", StringComparison.OrdinalIgnoreCase))
         {
             return TypedResults.Ok(FormatDefaults.For(null));
         }
 
-        return MediaFormats.TryParseOutput(type, out var format) && format is { } output
-            ? TypedResults.Ok(FormatDefaults.For(output))
-            : TypedResults.Problem(
+        if (Enum.TryParse<MediaKind>(type, ignoreCase: true, out var kind) && kind is MediaKind.Video or MediaKind.Audio)
+        {
+            return TypedResults.Ok(MediaDefaults.For(kind, null, media.Value));
+        }
+
+        return !MediaFormats.TryParseOutput(type, out var format) || format is not { } output
+            ? TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,
                 title: "Unknown type",
-                detail: "Settings exist for the family \"image\" and the output formats jpeg, png, webp, avif, gif, svg and svgz.");
+                detail: "Settings exist for the families image, video and audio and the output formats jpeg, png, webp, avif, gif, svg, svgz, mp4, webm, m4a, opus, mp3 and flac.")
+            : output.Kind() == MediaKind.Image ? TypedResults.Ok(FormatDefaults.For(output))
+            : TypedResults.Ok(MediaDefaults.For(output.Kind(), output, media.Value));
     }
 
     public static Results<Ok<OptimizationSettings>, ValidationProblem> ValidateSettings(JsonElement settings) =>
@@ -260,4 +268,55 @@ public sealed record FormatDefaults(
         StripMetadata: true,
         Progressive: output is null or MediaFormat.Jpeg,
         Animation: output?.SupportsAnimation() ?? true);
+}
+
+/// <summary>
+/// What "settings/video", "settings/audio" and "settings/{mp4|webm|m4a|opus|mp3|flac}" answer: the defaults a video or
+/// audio job gets, what may be chosen, and how quality (1-100) becomes the encoder's rate factor or bitrate
+/// (<see cref="MediaQuality"/>) at the default quality.
+/// </summary>
+public sealed record MediaDefaults(
+    string Type,
+    string Format,
+    IReadOnlyList<string> Formats,
+    string? VideoCodec,
+    IReadOnlyDictionary<string, string[]>? VideoCodecs,
+    int Quality,
+    IReadOnlyDictionary<string, int> Encoder,
+    IReadOnlyDictionary<string, string>? Presets,
+    int? MaxFps,
+    bool RemoveAudio,
+    bool StripMetadata,
+    bool Lossless,
+    string Original)
+{
+    public static MediaDefaults For(MediaKind kind, MediaFormat? output, MediaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var video = kind == MediaKind.Video;
+        return new MediaDefaults(
+            kind.ToString().ToLowerInvariant(),
+            output?.Name() ?? "original",
+            video ? ["mp4", "webm"] : ["m4a", "opus", "mp3", "flac"],
+            video ? OptimizationSettings.Default.VideoCodecFor(output ?? MediaFormat.Mp4) : null,
+            video ? OptimizationSettings.VideoCodecs.ToDictionary(c => c.Key.Name(), c => c.Value) : null,
+            MediaQuality.Default,
+            MediaQuality.Table(MediaQuality.Default),
+            video
+                ? new Dictionary<string, string>
+                {
+                    ["h264"] = options.H264Preset,
+                    ["hevc"] = options.HevcPreset,
+                    ["av1"] = options.Av1Preset.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["vp9"] = options.Vp9Speed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                }
+                : null,
+            MaxFps: null,
+            RemoveAudio: false,
+            StripMetadata: true,
+            Lossless: output == MediaFormat.Flac,
+            video
+                ? "original: MP4 with H.264 and AAC (plays everywhere), WebM stays WebM (VP9 and Opus)"
+                : "original: MP3, M4A, Opus and FLAC stay as they are; AAC goes into M4A, Ogg Vorbis to Opus, WAV to AAC in M4A (FLAC with lossless: true)");
+    }
 }

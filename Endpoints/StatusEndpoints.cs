@@ -23,7 +23,7 @@ public static class StatusEndpoints
         var group = app.MapGroup("/api/status").WithTags("Status").RequireRateLimiting(RateLimiting.Status);
         group.MapGet("/", List).WithSummary("List jobs, newest first");
         group.MapGet("/stats/global", Global).WithSummary("Statistics over all jobs");
-        group.MapGet("/types/stats", ByType).WithSummary("Statistics per input format");
+        group.MapGet("/types/stats", ByType).WithSummary("Statistics per family (image, video, audio) and per input format");
         group.MapGet("/{jobId}", GetStatusAsync).WithName("GetStatus").WithSummary("Detailed status of one job");
         group.MapDelete("/{jobId}", DeleteAsync).WithSummary("Delete a job and its files");
         group.MapPost("/{jobId}/retry", Retry).WithSummary("Queue a failed or cancelled job again");
@@ -58,15 +58,20 @@ public static class StatusEndpoints
         }
 
         MediaFormat? format = null;
-        if (!string.IsNullOrEmpty(type) && !type.Equals("image", StringComparison.OrdinalIgnoreCase))
+        MediaKind? family = null;
+        if (!string.IsNullOrEmpty(type))
         {
-            if (MediaFormats.TryParseInput(type, out var parsed))
+            if (Enum.TryParse<MediaKind>(type.Trim(), ignoreCase: true, out var kind) && Enum.IsDefined(kind))
+            {
+                family = kind;
+            }
+            else if (MediaFormats.TryParseInput(type, out var parsed))
             {
                 format = parsed;
             }
             else
             {
-                errors["type"] = ["Must be a family (image) or a format (jpeg, png, webp, gif, tiff, heif, avif, svg)."];
+                errors["type"] = ["Must be a family (image, video, audio) or a format (jpeg, png, webp, gif, tiff, heif, avif, svg, mp4, mov, webm, mkv, avi, mpegts, mp3, m4a, aac, wav, flac, ogg, opus)."];
             }
         }
 
@@ -78,6 +83,7 @@ public static class StatusEndpoints
         var matching = store.All.Select(j => j.Current)
             .Where(j => wanted is null || j.Status == wanted)
             .Where(j => format is null || j.InputFormat == format)
+            .Where(j => family is null || j.Type == family)
             .OrderByDescending(j => j.CreatedAt)
             .ThenBy(j => j.Id, StringComparer.Ordinal)
             .ToList();

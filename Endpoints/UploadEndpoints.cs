@@ -4,6 +4,7 @@ using FileOptimizer.Processing;
 using Microsoft.AspNetCore.Mvc;
 using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Processing.Jobs;
+using FileOptimizer.Processing.Media;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -121,10 +122,12 @@ public static class UploadEndpoints
         return TypedResults.Ok(new BatchUploadResponse(results, results.Count(r => r.Job is not null), results.Count(r => r.Problem is not null)));
     }
 
-    public static Ok<UploadInfo> Info(IOptions<UploadOptions> options, IOptions<ImageLimits> imageLimits, IOptions<ProcessingOptions> processing, MediaProcessors processors)
+    public static Ok<UploadInfo> Info(
+        IOptions<UploadOptions> options, IOptions<ImageLimits> imageLimits, IOptions<MediaOptions> mediaLimits, IOptions<ProcessingOptions> processing, MediaProcessors processors)
     {
         var limits = options.Value;
         var images = imageLimits.Value;
+        var media = mediaLimits.Value;
         var engines = processors.All.Select(p => p.Capabilities).ToList();
         return TypedResults.Ok(new UploadInfo(
             new UploadLimits(limits.MaxSize, JobStatistics.Human(limits.MaxSize), limits.MaxBatchFiles, images.MaxInputPixels, images.MaxFrames, images.MaxAnimationPixels, processing.Value.QueueCapacity),
@@ -132,9 +135,11 @@ public static class UploadEndpoints
                 engines.SelectMany(e => e.Inputs).Distinct().Select(f => f.Name()).ToList(),
                 ["original", .. engines.SelectMany(e => e.Outputs).Distinct().Select(f => f.Name())]),
             OptimizationSettings.Default,
-            MediaFormats.Outputs.Where(f => !f.IsVector()).ToDictionary(f => f.Name(), EncoderPresets.DefaultQuality),
+            MediaFormats.Outputs.Where(f => !f.IsVector()).ToDictionary(f => f.Name(), f => f.Kind() == MediaKind.Image ? EncoderPresets.DefaultQuality(f) : MediaQuality.Default),
             engines.First(e => e.Engine == "libvips").Version,
-            [.. engines.SelectMany(e => e.Tools ?? [])]));
+            [.. engines.SelectMany(e => e.Tools ?? [])],
+            new MediaLimits(media.MaxDurationSeconds, media.MaxPixelsPerFrame, media.MaxFrameRate, media.MaxStreams, media.MaxBitrate),
+            engines.FirstOrDefault(e => e.Engine == "ffmpeg") is { Inputs.Count: > 0 } ffmpeg ? ffmpeg.Version : null));
     }
 
     /// <summary>What can be refused before the body is read: a full queue, a full disk, not multipart, a declared length over the limit.</summary>
@@ -224,8 +229,10 @@ public static class UploadEndpoints
         var declared = file.DeclaredType?.ToLowerInvariant() ?? "";
         var detectedName = detected?.Name() ?? "not-an-image";
         bool Agrees(string name) => detected is { } format && (name == format.Name() || (format == MediaFormat.Jpeg && name is "jpg" or "jpe") || (format == MediaFormat.Tiff && name == "tif")
-            || (format == MediaFormat.Svg && name is "svg+xml" or "svgz") || (format is MediaFormat.Heif or MediaFormat.Avif && name is "heic" or "heif" or "avif"));
-        var declaredName = declared.StartsWith("image/", StringComparison.Ordinal) ? declared["image/".Length..] : declared;
+            || (format == MediaFormat.Svg && name is "svg+xml" or "svgz") || (format is MediaFormat.Heif or MediaFormat.Avif && name is "heic" or "heif" or "avif")
+            || (format == MediaFormat.Mp3 && name == "mpeg") || (format == MediaFormat.Mpegts && name is "ts" or "m2ts" or "mp2t")
+            || (format == MediaFormat.Mp4 && name is "m4v") || (format == MediaFormat.Mkv && name is "x-matroska") || (format == MediaFormat.Avi && name is "x-msvideo"));
+        var declaredName = declared.IndexOf('/', StringComparison.Ordinal) is var slash and > 0 && declared[..slash] is "image" or "video" or "audio" ? declared[(slash + 1)..] : declared;
         if ((extension.Length > 0 && !Agrees(extension)) || (declaredName.Length > 0 && declaredName != "octet-stream" && declared != "application/octet-stream" && !Agrees(declaredName)))
         {
             // Names only from fixed vocabularies reach the log: a known extension or "other", never the raw strings.
@@ -258,9 +265,22 @@ public sealed record UploadLimits(long MaxFileSize, string MaxFileSizeText, int 
 
 public sealed record SupportedFormats(IReadOnlyList<string> Input, IReadOnlyList<string> Output);
 
-/// <summary><paramref name="Tools"/>: the field tools the pipelines run (svgo), whether this server has them and their versions.</summary>
+/// <summary>
+/// <paramref name="Tools"/>: the field tools the pipelines run (svgo, ffmpeg, ffprobe), whether this server has them and
+/// their versions; <paramref name="Ffmpeg"/>: ffmpeg's version when video and audio are accepted, absent otherwise.
+/// </summary>
 public sealed record UploadInfo(
-    UploadLimits Limits, SupportedFormats Formats, OptimizationSettings Defaults, IReadOnlyDictionary<string, int> DefaultQuality, string Libvips, IReadOnlyList<MediaTool> Tools);
+    UploadLimits Limits,
+    SupportedFormats Formats,
+    OptimizationSettings Defaults,
+    IReadOnlyDictionary<string, int> DefaultQuality,
+    string Libvips,
+    IReadOnlyList<MediaTool> Tools,
+    MediaLimits MediaLimits,
+    string? Ffmpeg);
+
+/// <summary>What a video or audio upload may be (section "Media"), checked on ffprobe's report before a job exists.</summary>
+public sealed record MediaLimits(int MaxDurationSeconds, long MaxPixelsPerFrame, int MaxFrameRate, int MaxStreams, long MaxBitrate);
 
 /// <summary>What the upload endpoints need, as one parameter object (<c>[AsParameters]</c>).</summary>
 public sealed record UploadServices(

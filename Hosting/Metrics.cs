@@ -44,12 +44,12 @@ public sealed class OptimizerMetrics : IHostedService
         _store = store;
         var meter = meters.Create(MeterName);
 
-        _jobs = meter.CreateCounter<long>("file_optimizer_jobs", "{job}", "Jobs that entered a status, by status and input type.");
-        _duration = meter.CreateHistogram("file_optimizer_job_processing_duration", "s", "Processing time of completed jobs, by output format.",
+        _jobs = meter.CreateCounter<long>("file_optimizer_jobs", "{job}", "Jobs that entered a status, by status, family (image, video, audio) and input type.");
+        _duration = meter.CreateHistogram("file_optimizer_job_processing_duration", "s", "Processing time of completed jobs, by family and output format.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
-        _input = meter.CreateCounter<long>("file_optimizer_input", "By", "Bytes of the originals of completed jobs.");
-        _output = meter.CreateCounter<long>("file_optimizer_output", "By", "Bytes of the results of completed jobs.");
-        _saved = meter.CreateCounter<long>("file_optimizer_saved", "By", "Bytes saved by completed jobs (input minus output, never negative).");
+        _input = meter.CreateCounter<long>("file_optimizer_input", "By", "Bytes of the originals of completed jobs, by family.");
+        _output = meter.CreateCounter<long>("file_optimizer_output", "By", "Bytes of the results of completed jobs, by family.");
+        _saved = meter.CreateCounter<long>("file_optimizer_saved", "By", "Bytes saved by completed jobs (input minus output, never negative), by family.");
         _ratio = meter.CreateHistogram("file_optimizer_compression_ratio", "1", "Result size divided by original size of completed jobs, by output format.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RatioBuckets });
         _rejected = meter.CreateCounter<long>("file_optimizer_uploads_rejected", "{upload}", "Uploads answered with an error, by reason.");
@@ -90,18 +90,19 @@ public sealed class OptimizerMetrics : IHostedService
         }
 
         var type = new KeyValuePair<string, object?>("type", record.InputFormat.Name());
-        _jobs.Add(1, new("status", record.Status.Name()), type);
+        var family = new KeyValuePair<string, object?>("family", record.Type.ToString().ToLowerInvariant());
+        _jobs.Add(1, new("status", record.Status.Name()), family, type);
         if (record.Status == JobStatus.Completed && record.OptimizedSize is { } optimized)
         {
             var format = new KeyValuePair<string, object?>("format", (record.OutputFormat ?? record.InputFormat).Name());
             if (record.ProcessingMs is { } milliseconds)
             {
-                _duration.Record(milliseconds / 1000.0, format);
+                _duration.Record(milliseconds / 1000.0, family, format);
             }
 
-            _input.Add(record.OriginalSize);
-            _output.Add(optimized);
-            _saved.Add(Math.Max(0, record.OriginalSize - optimized));
+            _input.Add(record.OriginalSize, family);
+            _output.Add(optimized, family);
+            _saved.Add(Math.Max(0, record.OriginalSize - optimized), family);
             if (record.OriginalSize > 0)
             {
                 _ratio.Record((double)optimized / record.OriginalSize, format);

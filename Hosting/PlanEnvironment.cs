@@ -4,6 +4,7 @@ using FileOptimizer.Hosting.Security;
 using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Processing.Imaging.Quality;
 using FileOptimizer.Processing.Jobs;
+using FileOptimizer.Processing.Media;
 
 namespace FileOptimizer.Hosting;
 
@@ -26,6 +27,10 @@ public static class PlanEnvironment
         ["ALLOW_SVG"] = Key(ImageLimits.Section, nameof(ImageLimits.AllowSvg)),
         ["ALLOW_HEIC"] = Key(ImageLimits.Section, nameof(ImageLimits.AllowHeic)),
         ["HEIC_DECODER"] = Key(HeicOptions.Section, nameof(HeicOptions.Decoder)),
+        ["ALLOW_MEDIA"] = Key(MediaOptions.Section, nameof(MediaOptions.Enabled)),
+        ["FFMPEG_PATH"] = Key(MediaOptions.Section, nameof(MediaOptions.Ffmpeg)),
+        ["FFPROBE_PATH"] = Key(MediaOptions.Section, nameof(MediaOptions.Ffprobe)),
+        ["MEDIA_WORKERS"] = Key(ProcessingOptions.Section, nameof(ProcessingOptions.MediaWorkers)),
         ["SCORE_RESULTS"] = Key(QualityOptions.Section, nameof(QualityOptions.ScoreResults)),
         ["WORKERS"] = Key(ProcessingOptions.Section, nameof(ProcessingOptions.Workers)),
         ["QUEUE_CAPACITY"] = Key(ProcessingOptions.Section, nameof(ProcessingOptions.QueueCapacity)),

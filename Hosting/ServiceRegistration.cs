@@ -5,6 +5,7 @@ using FileOptimizer.Processing.Imaging;
 using FileOptimizer.Processing.Imaging.Quality;
 using FileOptimizer.Processing.Imaging.Svg;
 using FileOptimizer.Processing.Jobs;
+using FileOptimizer.Processing.Media;
 
 namespace FileOptimizer.Hosting;
 
@@ -18,6 +19,7 @@ public static class ServiceRegistration
         services.AddSettings<QualityOptions>(QualityOptions.Section);
         services.AddSettings<HeicOptions>(HeicOptions.Section);
         services.AddSettings<SvgOptions>(SvgOptions.Section);
+        services.AddSettings<MediaOptions>(MediaOptions.Section);
         services.AddSettings<StorageOptions>(StorageOptions.Section);
         services.AddSettings<ProcessingOptions>(ProcessingOptions.Section);
         services.AddSettings<EventsOptions>(EventsOptions.Section);

@@ -27,6 +27,9 @@ public interface IMediaProcessor
     /// </summary>
     OptimizationResult Optimize(MediaWork work, IProgress<int> progress, CancellationToken cancellationToken);
 
+    /// <summary>How long one run may take when the pipeline sets its own budget (video and audio: by duration); null: the job timeout.</summary>
+    TimeSpan? Budget(MediaProbe input);
+
     /// <summary>A small WebP picture of a file, made once per name and kept; returns its path.</summary>
     string Preview(string directory, string sourceFile, MediaFormat format, string name, int size);
 
@@ -37,8 +40,32 @@ public interface IMediaProcessor
     void ReleaseMemory();
 }
 
-/// <summary>A file's facts as its header gives them.</summary>
-public sealed record MediaProbe(MediaFormat Format, int Width, int Height, int Frames);
+/// <summary>A file's facts as its header gives them; <paramref name="Media"/> for video and audio.</summary>
+public sealed record MediaProbe(MediaFormat Format, int Width, int Height, int Frames, MediaStreams? Media = null);
+
+/// <summary>
+/// What ffprobe found in a video or audio file: its length in seconds, the demuxer that read it (forced on the real
+/// run), the streams to use with their codecs, the frame rate, the sound's channels, the overall bitrate, the rotation
+/// a player applies (degrees) and the video's bits per sample.
+/// </summary>
+public sealed record MediaStreams(
+    double Duration,
+    string Demuxer,
+    int? VideoStream,
+    string? VideoCodec,
+    double? FrameRate,
+    int? AudioStream,
+    string? AudioCodec,
+    int? AudioChannels,
+    long? Bitrate,
+    int Rotation = 0,
+    int BitDepth = 8)
+{
+    public MediaCodecs Codecs => new(VideoCodec, AudioCodec);
+}
+
+/// <summary>The codecs of a video or audio file, as ffmpeg names them (h264, aac, ...).</summary>
+public sealed record MediaCodecs(string? Video, string? Audio);
 
 /// <summary>A probe's answer: the facts, or why the file cannot become a job.</summary>
 public sealed record ProbeResult(MediaProbe? Probe, Refusal? Refusal)
@@ -105,7 +132,7 @@ public sealed record QualityReceipt(
 /// <summary>
 /// What one run produced: a file in the job's folder, always named by us. <paramref name="Quality"/> is the measured
 /// receipt; <paramref name="Note"/> says in a sentence what a person should know beyond the outcome (what was removed, why
-/// the original was kept); <paramref name="RenderScore"/> how close the result's rendering is to the original's where it
+/// the original was kept); <paramref name="Codecs"/> what a video or audio result is encoded with; <paramref name="RenderScore"/> how close the result's rendering is to the original's where it
 /// was checked (SVG): 100 identical, see <c>Imaging/Svg/SvgFidelity</c>.
 /// </summary>
 public sealed record OptimizationResult(
@@ -117,7 +144,8 @@ public sealed record OptimizationResult(
     string ResultFile,
     QualityReceipt? Quality = null,
     string? Note = null,
-    double? RenderScore = null);
+    double? RenderScore = null,
+    MediaCodecs? Codecs = null);
 
 /// <summary>A run that failed for a reason a person can act on: a stable code, a sentence, and whether another try may pass.</summary>
 public sealed class ProcessingFailedException(string code, string message, bool retryable = false, Exception? inner = null)

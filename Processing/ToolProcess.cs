@@ -4,7 +4,7 @@ using System.Text;
 namespace FileOptimizer.Processing;
 
 /// <summary>
-/// Runs a field tool (svgo through node; later ffmpeg) as a sandboxed child process: the program and its arguments as a
+/// Runs a field tool (svgo through node, heif-convert, ffmpeg) as a sandboxed child process: the program and its arguments as a
 /// list, never through a shell; an empty environment, so nothing of the service's (NODE_OPTIONS, proxies, keys) reaches
 /// it; no standard input; a time budget; the whole process tree killed on cancel, shutdown or timeout; and standard output
 /// and error kept only up to <see cref="MaxOutputChars"/> each, while the rest is read and dropped so the tool never blocks.
@@ -21,6 +21,7 @@ public static class ToolProcess
     /// <exception cref="System.ComponentModel.Win32Exception">The program cannot be started.</exception>
     /// <param name="environment">The only variables the tool sees (besides LC_ALL=C).</param>
     /// <param name="running">Where the process is listed while it runs, so a host that stops can kill it.</param>
+    /// <param name="outputLine">Called with each line of standard output as it comes (ffmpeg's progress); the lines are then not kept.</param>
     public static ToolRun Run(
         string program,
         IEnumerable<string> arguments,
@@ -28,7 +29,8 @@ public static class ToolProcess
         TimeSpan budget,
         CancellationToken cancellationToken,
         IReadOnlyDictionary<string, string>? environment = null,
-        System.Collections.Concurrent.ConcurrentDictionary<int, Process>? running = null)
+        System.Collections.Concurrent.ConcurrentDictionary<int, Process>? running = null,
+        Action<string>? outputLine = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -54,7 +56,7 @@ public static class ToolProcess
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new System.ComponentModel.Win32Exception($"{program} did not start.");
         process.StandardInput.Close(); // the tool reads files it is given, never a prompt
-        var output = ReadBoundedAsync(process.StandardOutput);
+        var output = outputLine is null ? ReadBoundedAsync(process.StandardOutput) : ReadLinesAsync(process.StandardOutput, outputLine);
         var error = ReadBoundedAsync(process.StandardError);
         running?.TryAdd(process.Id, process);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -95,6 +97,30 @@ public static class ToolProcess
         {
             // Already exited.
         }
+    }
+
+    private static async Task<string> ReadLinesAsync(StreamReader reader, Action<string> outputLine)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            outputLine(line.Length <= MaxOutputChars ? line : line[..MaxOutputChars]);
+        }
+
+        return "";
+    }
+
+    /// <summary>A program's full path: <paramref name="program"/> itself when it names a file, else the first match on PATH; null when there is none.</summary>
+    public static string? Locate(string program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        if (program.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return File.Exists(program) ? Path.GetFullPath(program) : null;
+        }
+
+        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, program))
+            .FirstOrDefault(File.Exists);
     }
 
     private static async Task<string> ReadBoundedAsync(StreamReader reader)

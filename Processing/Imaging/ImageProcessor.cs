@@ -16,7 +16,9 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<Qualit
         Libvips.Version.ToString(),
         [svgo.Status]);
 
-    public bool CanProcess(MediaFormat format) => true;
+    public bool CanProcess(MediaFormat format) => format.Kind() == MediaKind.Image;
+
+    public TimeSpan? Budget(MediaProbe input) => null;
 
     public ProbeResult Probe(string path) => ImageInspection.Inspect(path, limits.Value, heic);
 

@@ -11,7 +11,9 @@ public static class SettingsParser
     /// <summary>Largest dimension a client may ask for: libvips's own coordinate limit is far higher, no encoder we offer goes past 65535.</summary>
     public const int MaxDimension = 65535;
 
-    private static readonly string[] Known = ["quality", "target", "maxWidth", "maxHeight", "format", "formats", "lossless", "stripMetadata", "progressive", "effort"];
+    private static readonly string[] Known = ["quality", "target", "maxWidth", "maxHeight", "format", "formats", "lossless", "stripMetadata", "progressive", "effort", "videoCodec", "maxFps", "audioBitrate", "removeAudio"];
+
+    private static readonly string[] VideoCodecNames = ["h264", "hevc", "av1", "vp9"];
 
     public static bool TryParse(string? json, out OptimizationSettings settings, out Dictionary<string, string[]> errors)
     {
@@ -113,9 +115,31 @@ public static class SettingsParser
                     }
                     else
                     {
-                        error = "Must be one of original, auto, jpeg, png, webp, avif, gif, svg, svgz (svg and svgz for SVG uploads only).";
+                        error = "Must be one of original, auto, jpeg, png, webp, avif, gif, svg, svgz (svg and svgz for SVG uploads only), mp4, webm (video), m4a, opus, mp3, flac (audio).";
                     }
 
+                    break;
+                case "videoCodec":
+                    var codec = value.ValueKind == JsonValueKind.String ? value.GetString()?.Trim().ToLowerInvariant() switch
+                    {
+                        "h265" or "x265" => "hevc",
+                        "avc" or "x264" => "h264",
+                        var named => named,
+                    } : null;
+                    error = codec is not null && VideoCodecNames.Contains(codec) ? null : "Must be one of h264, hevc, av1 (mp4) or vp9, av1 (webm).";
+                    result = result with { VideoCodec = error is null ? codec : null };
+                    break;
+                case "maxFps":
+                    error = ReadInt(value, 1, 240, out var fps);
+                    result = result with { MaxFps = fps };
+                    break;
+                case "audioBitrate":
+                    error = ReadInt(value, 16, 512, out var bitrate);
+                    result = result with { AudioBitrate = bitrate };
+                    break;
+                case "removeAudio":
+                    error = ReadBool(value, out var removeAudio);
+                    result = result with { RemoveAudio = removeAudio };
                     break;
                 case "lossless":
                     error = ReadBool(value, out var lossless);
@@ -140,7 +164,13 @@ public static class SettingsParser
         if (result.Lossless && !problems.ContainsKey("format") && MediaFormats.TryParseOutput(result.Format, out var output)
             && output is { } explicitOutput && !explicitOutput.SupportsLossless())
         {
-            problems["lossless"] = [$"Lossless applies to png, webp and avif, not {explicitOutput.Name()}."];
+            problems["lossless"] = [$"Lossless applies to png, webp, avif and flac, not {explicitOutput.Name()}."];
+        }
+
+        if (result.VideoCodec is { } chosenCodec && !problems.ContainsKey("format") && MediaFormats.TryParseOutput(result.Format, out var container)
+            && container is { } videoContainer && OptimizationSettings.VideoCodecs.TryGetValue(videoContainer, out var codecs) && !codecs.Contains(chosenCodec))
+        {
+            problems["videoCodec"] = [$"{videoContainer.Name()} takes {string.Join(" or ", codecs)}, not {chosenCodec}."];
         }
 
         if (problems.Count > 0)
@@ -195,7 +225,8 @@ public static class SettingsParser
         var formats = new List<MediaFormat>();
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String || !MediaFormats.TryParseOutput(item.GetString(), out var format) || format is not { } output)
+            if (item.ValueKind != JsonValueKind.String || !MediaFormats.TryParseOutput(item.GetString(), out var format) || format is not { } output
+                || output.Kind() != MediaKind.Image || output.IsVector())
             {
                 return Expected;
             }

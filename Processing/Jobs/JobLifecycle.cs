@@ -86,6 +86,7 @@ public static class JobLifecycle
             OutputWidth = result.Width,
             OutputHeight = result.Height,
             OptimizedSize = result.Size,
+            OutputCodecs = result.Codecs,
             ResultFile = result.ResultFile,
             Outcome = result.Outcome,
             Quality = result.Quality,

@@ -4,17 +4,16 @@ using Microsoft.Extensions.Options;
 namespace FileOptimizer.Processing.Jobs;
 
 /// <summary>
-/// The in-process queue: a prioritized channel (high before normal before low, first come first served within one)
-/// bounded by <see cref="ProcessingOptions.QueueCapacity"/>. An enqueue beyond capacity is refused at once,
-/// so an upload answers 503 instead of hanging.
+/// The in-process queue: two prioritized channels (high before normal before low, first come first served within one),
+/// one for images and one for video and audio, drained by workers of their own so a long video never holds up an
+/// image; together bounded by <see cref="ProcessingOptions.QueueCapacity"/>. An enqueue beyond capacity is refused at
+/// once, so an upload answers 503 instead of hanging.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "It is the job queue.")]
 public sealed class JobQueue(IOptions<ProcessingOptions> options)
 {
-    private readonly Channel<Entry> _channel = Channel.CreateUnboundedPrioritized(new UnboundedPrioritizedChannelOptions<Entry>
-    {
-        Comparer = Comparer<Entry>.Create((a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Sequence.CompareTo(b.Sequence)),
-    });
+    private readonly Channel<Entry> _images = Prioritized();
+    private readonly Channel<Entry> _media = Prioritized();
 
     private long _sequence;
     private int _waiting;
@@ -36,18 +35,25 @@ public sealed class JobQueue(IOptions<ProcessingOptions> options)
             return false;
         }
 
-        _channel.Writer.TryWrite(new Entry(job.Id, job.Current.Priority, Interlocked.Increment(ref _sequence)));
+        var lane = job.Current.Type == MediaKind.Image ? _images : _media;
+        lane.Writer.TryWrite(new Entry(job.Id, job.Current.Priority, Interlocked.Increment(ref _sequence)));
         return true;
     }
 
-    public async IAsyncEnumerable<string> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The jobs of one lane: images, or (<paramref name="media"/>) video and audio.</summary>
+    public async IAsyncEnumerable<string> ReadAllAsync(bool media, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var entry in _channel.Reader.ReadAllAsync(cancellationToken))
+        await foreach (var entry in (media ? _media : _images).Reader.ReadAllAsync(cancellationToken))
         {
             Interlocked.Decrement(ref _waiting);
             yield return entry.JobId;
         }
     }
+
+    private static Channel<Entry> Prioritized() => Channel.CreateUnboundedPrioritized(new UnboundedPrioritizedChannelOptions<Entry>
+    {
+        Comparer = Comparer<Entry>.Create((a, b) => a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority) : a.Sequence.CompareTo(b.Sequence)),
+    });
 
     private sealed record Entry(string JobId, JobPriority Priority, long Sequence);
 }

@@ -44,6 +44,9 @@ public sealed record JobRecord
     public int Width { get; init; }
     public int Height { get; init; }
     public int Frames { get; init; } = 1;
+
+    /// <summary>Video and audio: duration, codecs and streams as ffprobe found them.</summary>
+    public MediaStreams? Media { get; init; }
     public long OriginalSize { get; init; }
     public string? Sha256 { get; init; }
     public OptimizationSettings Settings { get; init; } = OptimizationSettings.Default;
@@ -52,6 +55,9 @@ public sealed record JobRecord
     public int? OutputWidth { get; init; }
     public int? OutputHeight { get; init; }
     public long? OptimizedSize { get; init; }
+
+    /// <summary>Video and audio: the codecs of the result.</summary>
+    public MediaCodecs? OutputCodecs { get; init; }
 
     /// <summary>File name of the result inside the job folder; always one we made.</summary>
     public string? ResultFile { get; init; }
@@ -88,7 +94,9 @@ public sealed record JobRecord
     public long Pixels => (long)Width * Height;
 
     /// <summary>The facts the probe found, as a processor takes them.</summary>
-    public MediaProbe Input => new(InputFormat, Width, Height, Frames);
+    public MediaProbe Input => new(InputFormat, Width, Height, Frames, Media);
+
+    public MediaKind Type => InputFormat.Kind();
 
     /// <summary>Percent saved, 0 when the result is not smaller.</summary>
     public double? PercentSaved => OptimizedSize is { } optimized && OriginalSize > 0

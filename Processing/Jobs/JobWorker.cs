@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace FileOptimizer.Processing.Jobs;
 
 /// <summary>
-/// Drains the queue with <see cref="ProcessingOptions.Workers"/> concurrent loops, one job each.
+/// Drains the queue with <see cref="ProcessingOptions.Workers"/> concurrent loops for images and
+/// <see cref="ProcessingOptions.MediaWorkers"/> for video and audio, one job each.
 /// At shutdown, before the web server stops, the loops stop taking jobs and running jobs get
 /// <see cref="ProcessingOptions.ShutdownGraceSeconds"/> to finish; the server meanwhile still answers (readiness
 /// unready, uploads 503). Jobs still running then are stopped and put back in the queue on disk.
@@ -39,7 +40,8 @@ public sealed partial class JobWorker(
         // Without a StoppingAsync first (a host torn down abruptly), running jobs are stopped at once.
         stoppingToken.Register(() => Cancel(_drain));
         var taking = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _stopTaking.Token).Token;
-        return Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => DrainAsync(taking), CancellationToken.None)));
+        var loops = Enumerable.Repeat(false, Workers).Concat(Enumerable.Repeat(true, options.Value.MediaWorkers));
+        return Task.WhenAll(loops.Select(media => Task.Run(() => DrainAsync(media, taking), CancellationToken.None)));
     }
 
     /// <summary>Runs before the web server stops: no new jobs, running ones get the grace period, then are stopped.</summary>
@@ -84,11 +86,11 @@ public sealed partial class JobWorker(
         }
     }
 
-    private async Task DrainAsync(CancellationToken stoppingToken)
+    private async Task DrainAsync(bool media, CancellationToken stoppingToken)
     {
         try
         {
-            await foreach (var id in queue.ReadAllAsync(stoppingToken))
+            await foreach (var id in queue.ReadAllAsync(media, stoppingToken))
             {
                 if (store.TryGet(id, out var job))
                 {
@@ -112,8 +114,9 @@ public sealed partial class JobWorker(
         {
             if (store.TryApply(job, JobLifecycle.Start(time.GetUtcNow())) is { After: { } started })
             {
-                run.CancelAfter(TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds));
-                await ProcessAsync(job, started, run.Token);
+                var budget = processors.For(started.InputFormat).Budget(started.Input) ?? TimeSpan.FromSeconds(options.Value.JobTimeoutSeconds);
+                run.CancelAfter(budget);
+                await ProcessAsync(job, started, budget, run.Token);
             }
         }
         finally
@@ -126,7 +129,7 @@ public sealed partial class JobWorker(
         }
     }
 
-    private async Task ProcessAsync(Job job, JobRecord started, CancellationToken cancellationToken)
+    private async Task ProcessAsync(Job job, JobRecord started, TimeSpan budget, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var directory = store.DirectoryOf(job.Id);
@@ -167,7 +170,7 @@ public sealed partial class JobWorker(
         }
         catch (Exception exception) when (cancellationToken.IsCancellationRequested && exception is OperationCanceledException or IOException or ProcessingFailedException)
         {
-            Stopped(job, stopwatch.ElapsedMilliseconds);
+            Stopped(job, stopwatch.ElapsedMilliseconds, budget);
         }
         catch (ProcessingFailedException exception)
         {
@@ -203,7 +206,7 @@ public sealed partial class JobWorker(
         }
     }
 
-    private void Stopped(Job job, long elapsedMs)
+    private void Stopped(Job job, long elapsedMs, TimeSpan budget)
     {
         var reason = job.StopReason;
         job.ClearStopReason();
@@ -219,7 +222,7 @@ public sealed partial class JobWorker(
         else
         {
             LogTimedOut(logger, job.Id, elapsedMs);
-            Fail(job, new JobError("timeout", $"Processing took longer than the limit of {options.Value.JobTimeoutSeconds} s and was stopped."));
+            Fail(job, new JobError("timeout", $"Processing took longer than the limit of {budget.TotalSeconds:0} s and was stopped."));
         }
     }
 

@@ -7,9 +7,16 @@ public sealed class ProcessingOptions
 {
     public const string Section = "Processing";
 
-    /// <summary>Jobs processed at once (env WORKERS). Default: the processor count.</summary>
+    /// <summary>Image jobs processed at once (env WORKERS). Default: the processor count.</summary>
     [Range(1, 256)]
     public int Workers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Video and audio jobs processed at once (env MEDIA_WORKERS), on workers of their own: a long video never holds up
+    /// the image workers, and one ffmpeg encode already uses every core. Default 1.
+    /// </summary>
+    [Range(1, 64)]
+    public int MediaWorkers { get; set; } = 1;
 
     /// <summary>Jobs that may wait in the queue; an upload beyond that gets 503 (env QUEUE_CAPACITY). Default 1000.</summary>
     [Range(1, 1_000_000)]
