@@ -9,6 +9,7 @@ namespace FileOptimizer.Endpoints;
 
 /// <summary>
 /// GET /api/download/{jobId}            the result, streamed, with Range (206/416), ETag and Last-Modified
+/// GET /api/download/{jobId}/original   the original as uploaded, with Range (the page's players compare it with the result)
 /// GET /api/download/{jobId}/info       facts about the result: format, dimensions, size, ratio, metadata kept
 /// GET /api/download/{jobId}/preview    a small WebP preview of the result or (?of=original) the original; cacheable
 /// GET /api/download/archive            several results in one ZIP (ArchiveEndpoints)
@@ -28,6 +29,11 @@ public static class DownloadEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Download the optimized file");
         group.MapGet("/{jobId}/info", InfoAsync).WithSummary("Facts about the optimized file");
+        group.MapGet("/{jobId}/original", OriginalAsync)
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .Produces(StatusCodes.Status206PartialContent)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Download the original as it was uploaded (for a side-by-side comparison)");
         // A page shows two previews a file: counted as status reads, so comparing a folder of photos does not use up downloads.
         group.MapGet("/{jobId}/preview", PreviewAsync)
             .RequireRateLimiting(RateLimiting.Status)
@@ -75,6 +81,24 @@ public static class DownloadEndpoints
             FileNames.WithExtension(record.FileName, format.Extension()),
             lastModified,
             etag,
+            enableRangeProcessing: true);
+    }
+
+    public static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> OriginalAsync(string jobId, HttpContext context, JobStore store, SharedJobs jobs)
+    {
+        if (await jobs.FindAsync(jobId, context.RequestAborted) is not { } record || !File.Exists(store.OriginalPath(record.Id)))
+        {
+            return Problems.JobNotFound();
+        }
+
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers.ContentSecurityPolicy = SandboxPolicy;
+        return TypedResults.PhysicalFile(
+            store.OriginalPath(record.Id),
+            record.InputFormat.ContentType(),
+            FileNames.WithExtension(record.FileName, record.InputFormat.Extension()),
+            record.CreatedAt,
+            new EntityTagHeaderValue($"\"{record.Id}-original\""),
             enableRangeProcessing: true);
     }
 

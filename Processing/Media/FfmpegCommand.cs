@@ -92,7 +92,7 @@ public static class FfmpegCommand
         var arguments = new List<string>(Global) { "-protocol_whitelist", "file", "-f", demuxer, "-i", "file:" + input };
         arguments.AddRange(video
             ? ["-map", "0:v:0", "-vf", $"thumbnail=30,scale={size}:{size}:force_original_aspect_ratio=decrease", "-frames:v", "1"]
-            : ["-filter_complex", $"[0:a:0]showwavespic=s={size}x{Math.Max(16, size / 4)}:split_channels=0:colors=0x3b6fd4", "-frames:v", "1"]);
+            : ["-filter_complex", $"[0:a:0]showwavespic=s={size}x{Math.Max(16, size / 4)}:split_channels=0:scale=sqrt:colors=0x3b6fd4", "-frames:v", "1"]);
         arguments.AddRange(["-c:v", "libwebp", "-quality", "75", "-f", "webp", "file:" + output]);
         return arguments;
     }
