@@ -25,8 +25,9 @@ ENV ASPNETCORE_HTTP_PORTS= \
     LOG_FORMAT=json \
     MALLOC_ARENA_MAX=1
 # HEIC (iPhone photos): libheif's heif-convert with the libde265 HEVC decoder, run as a child process; the libvips
-# bundled with NetVips reads HEIF headers and AV1 but has no HEVC decoder.
-RUN apt-get update && apt-get install -y --no-install-recommends libheif-examples libheif-plugin-libde265 && rm -rf /var/lib/apt/lists/*
+# bundled with NetVips reads HEIF headers and AV1 but has no HEVC decoder. Video and audio: Debian's ffmpeg and ffprobe
+# (x264, x265, SVT-AV1, VP9, Opus, LAME), run as child processes; without them images still work.
+RUN apt-get update && apt-get install -y --no-install-recommends libheif-examples libheif-plugin-libde265 ffmpeg && rm -rf /var/lib/apt/lists/*
 # "app" (uid $APP_UID) is the base image's non-root user; it owns the two folders it writes.
 RUN mkdir -p /app/uploads /app/logs && chown $APP_UID:$APP_UID /app/uploads /app/logs
 COPY --from=build /app/publish .
