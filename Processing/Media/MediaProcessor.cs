@@ -66,7 +66,7 @@ public sealed class MediaProcessor(IOptions<MediaOptions> options, Ffmpeg ffmpeg
         }
 
         var temporary = Path.Combine(work.Directory, $"result.{Guid.NewGuid():N}.tmp");
-        var remuxed = temporary + ".remux";
+        var remuxed = Path.Combine(work.Directory, $"remux.{Guid.NewGuid():N}.tmp");
         var budget = options.Value.BudgetFor(media.Duration);
         // Where the original could stand in for the result, an encode reaching its size is stopped there (-fs): it would
         // not be kept. Otherwise a result up to twice the original's size (plus 16 MB) is allowed, and nothing larger.
