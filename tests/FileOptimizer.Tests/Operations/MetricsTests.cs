@@ -13,7 +13,7 @@ public sealed class RunsAlone;
 [Collection(nameof(RunsAlone))]
 public sealed class MetricsTests
 {
-    private static async Task<string> ScrapeAsync(ApiClient api)
+    internal static async Task<string> ScrapeAsync(ApiClient api)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/health/metrics");
         request.Headers.Accept.ParseAdd("text/plain");
@@ -37,8 +37,8 @@ public sealed class MetricsTests
 
         double Delta(string key) => after.Value(key) - before.Value(key);
         Assert.True(reused["cached"]!.GetValue<bool>());
-        Assert.Equal(2, Delta("""file_optimizer_jobs_total{status="completed",type="jpeg"}"""));
-        Assert.Equal(1, Delta("""file_optimizer_jobs_total{status="processing",type="jpeg"}"""));
+        Assert.Equal(2, Delta("""file_optimizer_jobs_total{family="image",status="completed",type="jpeg"}"""));
+        Assert.Equal(1, Delta("""file_optimizer_jobs_total{family="image",status="processing",type="jpeg"}"""));
     }
 
     [Fact]
@@ -96,16 +96,16 @@ public sealed class MetricsTests
         Assert.All(statuses, status => Assert.Equal("webp", status.Str("outputFormat")));
         var input = statuses.Sum(s => s.Number("originalSize"));
         var output = statuses.Sum(s => s.Number("optimizedSize"));
-        Assert.Equal(2, Delta("""file_optimizer_jobs_total{status="completed",type="jpeg"}"""));
-        Assert.Equal(1, Delta("""file_optimizer_jobs_total{status="completed",type="png"}"""));
-        Assert.Equal(2, Delta("""file_optimizer_jobs_total{status="queued",type="jpeg"}"""));
-        Assert.Equal(2, Delta("""file_optimizer_jobs_total{status="processing",type="jpeg"}"""));
-        Assert.Equal(1, Delta("""file_optimizer_jobs_total{status="queued",type="png"}"""));
-        Assert.Equal(input, Delta("file_optimizer_input_bytes_total"));
-        Assert.Equal(output, Delta("file_optimizer_output_bytes_total"));
-        Assert.Equal(statuses.Sum(s => Math.Max(0, s.Number("originalSize") - s.Number("optimizedSize"))), Delta("file_optimizer_saved_bytes_total"));
-        Assert.Equal(3, Delta("""file_optimizer_job_processing_duration_seconds_count{format="webp"}"""));
-        Assert.Equal(statuses.Sum(s => s.Number("processingTime")) / 1000.0, Delta("""file_optimizer_job_processing_duration_seconds_sum{format="webp"}"""), 3);
+        Assert.Equal(2, Delta("""file_optimizer_jobs_total{family="image",status="completed",type="jpeg"}"""));
+        Assert.Equal(1, Delta("""file_optimizer_jobs_total{family="image",status="completed",type="png"}"""));
+        Assert.Equal(2, Delta("""file_optimizer_jobs_total{family="image",status="queued",type="jpeg"}"""));
+        Assert.Equal(2, Delta("""file_optimizer_jobs_total{family="image",status="processing",type="jpeg"}"""));
+        Assert.Equal(1, Delta("""file_optimizer_jobs_total{family="image",status="queued",type="png"}"""));
+        Assert.Equal(input, Delta("""file_optimizer_input_bytes_total{family="image"}"""));
+        Assert.Equal(output, Delta("""file_optimizer_output_bytes_total{family="image"}"""));
+        Assert.Equal(statuses.Sum(s => Math.Max(0, s.Number("originalSize") - s.Number("optimizedSize"))), Delta("""file_optimizer_saved_bytes_total{family="image"}"""));
+        Assert.Equal(3, Delta("""file_optimizer_job_processing_duration_seconds_count{family="image",format="webp"}"""));
+        Assert.Equal(statuses.Sum(s => s.Number("processingTime")) / 1000.0, Delta("""file_optimizer_job_processing_duration_seconds_sum{family="image",format="webp"}"""), 3);
         Assert.Equal(3, Delta("""file_optimizer_compression_ratio_count{format="webp"}"""));
         Assert.Equal(statuses.Sum(s => (double)s.Number("optimizedSize") / s.Number("originalSize")), Delta("""file_optimizer_compression_ratio_sum{format="webp"}"""), 6);
         Assert.Equal(3, Delta("""file_optimizer_compression_ratio_bucket{format="webp",le="+Inf"}"""));
