@@ -126,14 +126,20 @@ public sealed class DiskCheck(JobStore store, IOptions<HealthOptions> options) :
     }
 }
 
-/// <summary>The queue: waiting, active, paused, and jobs processing for longer than they should ("stuck").</summary>
-public sealed class QueueCheck(JobQueue queue, JobWorker worker, JobStore store, IOptions<HealthOptions> health, IOptions<ProcessingOptions> processing, TimeProvider time)
+/// <summary>
+/// The queue: waiting, active, paused, and jobs processing for longer than they should ("stuck"): past
+/// <see cref="HealthOptions.StuckJobSeconds"/> when set, else past their time budget (the job timeout, or a video's own) and a minute.
+/// </summary>
+public sealed class QueueCheck(
+    JobQueue queue, JobWorker worker, JobStore store, MediaProcessors processors, IOptions<HealthOptions> health, IOptions<ProcessingOptions> processing, TimeProvider time)
     : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var stuckAfter = TimeSpan.FromSeconds(health.Value.StuckJobSeconds > 0 ? health.Value.StuckJobSeconds : processing.Value.JobTimeoutSeconds + 60);
         var now = time.GetUtcNow();
+        TimeSpan StuckAfter(JobRecord record, TimeSpan usual) =>
+            health.Value.StuckJobSeconds <= 0 && processors.For(record.InputFormat).Budget(record.Input) is { } budget ? budget + TimeSpan.FromMinutes(1) : usual;
         int paused = 0, stuck = 0;
         foreach (var job in store.All)
         {
@@ -142,7 +148,7 @@ public sealed class QueueCheck(JobQueue queue, JobWorker worker, JobStore store,
             {
                 paused++;
             }
-            else if (record is { Status: JobStatus.Processing, StartedAt: { } started } && now - started > stuckAfter)
+            else if (record is { Status: JobStatus.Processing, StartedAt: { } started } && now - started > StuckAfter(record, stuckAfter))
             {
                 stuck++;
             }
