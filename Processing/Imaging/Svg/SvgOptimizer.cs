@@ -7,7 +7,8 @@ namespace FileOptimizer.Processing.Imaging.Svg;
 /// <summary>
 /// One job whose output is SVG or SVGZ. The original is sanitised (<see cref="SvgSanitizer"/>); svgo minifies the
 /// sanitised text (<see cref="SvgoTool"/>), and its output is sanitised again; the result must render as the original
-/// does (<see cref="SvgFidelity"/>: SSIMULACRA2 at least 90), first at svgo's default precision, then at a careful one.
+/// does (<see cref="SvgFidelity"/>: SSIMULACRA2 at least 90), first with svgo's defaults, then more carefully
+/// (<see cref="SvgoMode.All"/>).
 /// A result that renders differently is not served: the original is kept, sanitised. Never larger: a result not smaller
 /// than the original gives way to the original itself when the original carries nothing the sanitiser removes; an
 /// original that does is served sanitised even if that is larger (<see cref="JobOutcome.Sanitized"/>), never as it came.
@@ -15,8 +16,8 @@ namespace FileOptimizer.Processing.Imaging.Svg;
 /// </summary>
 public sealed partial class SvgOptimizer(SvgoTool svgo, IOptions<ImageLimits> limits, ILogger<SvgOptimizer> logger)
 {
-    /// <summary>svgo's default precision first, then the careful one; the decimal places are those of tools/svgo/svgo-run.mjs.</summary>
-    private static readonly (bool Careful, int Decimals)[] Precisions = [(false, 3), (true, 5)];
+    /// <summary>The receipt's name for a trial whose paths svgo kept apart (<see cref="QualityTrial.Chroma"/> holds a trial's variant).</summary>
+    public const string Unmerged = "unmerged paths";
 
     public SvgReadLimits ReadLimits => new(limits.Value.MaxSvgBytes, limits.Value.MaxSvgDepth);
 
@@ -55,7 +56,7 @@ public sealed partial class SvgOptimizer(SvgoTool svgo, IOptions<ImageLimits> li
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(temporary, Path.Combine(work.Directory, resultFile), overwrite: true);
             progress.Report(100);
-            var receipt = new QualityReceipt("ssimulacra2", final.Score, SvgFidelity.Target, final.Decimals, null, trials, final.Because);
+            var receipt = new QualityReceipt("ssimulacra2", final.Score, SvgFidelity.Target, final.Mode?.Decimals, Variant(final.Mode), trials, final.Because);
             return new OptimizationResult(output, work.Input.Width, work.Input.Height, final.Bytes.Length, final.Outcome, resultFile, receipt, final.Note);
         }
         finally
@@ -67,15 +68,15 @@ public sealed partial class SvgOptimizer(SvgoTool svgo, IOptions<ImageLimits> li
     }
 
     /// <summary>
-    /// svgo's result at its default precision, else at the careful one: the first that renders as the original (null when
-    /// none does, or svgo is absent or failed). Each run scored is added to <paramref name="trials"/>.
+    /// svgo's result in each of its modes in turn: the first that renders as the original (null when none does, or svgo is
+    /// absent or failed). Each run scored is added to <paramref name="trials"/>.
     /// </summary>
     private Candidate? Minify(
         string sanitisedPath, string svgoPath, MediaFormat output, SvgFidelity.Renderings reference, List<QualityTrial> trials, CancellationToken cancellationToken)
     {
-        foreach (var (careful, decimals) in Precisions)
+        foreach (var mode in SvgoMode.All)
         {
-            if (!svgo.TryRun(sanitisedPath, svgoPath, careful, cancellationToken))
+            if (!svgo.TryRun(sanitisedPath, svgoPath, mode, cancellationToken))
             {
                 break;
             }
@@ -91,13 +92,14 @@ public sealed partial class SvgOptimizer(SvgoTool svgo, IOptions<ImageLimits> li
             }
 
             var score = ScoreOrZero(reference, minified, cancellationToken);
-            trials.Add(new QualityTrial(output, decimals, null, minified.Length, score));
+            trials.Add(new QualityTrial(output, mode.Decimals, Variant(mode), minified.Length, score));
             if (SvgFidelity.Passes(score))
             {
-                var note = careful ? $"Minified keeping {decimals} decimal places: svgo's default of {Precisions[0].Decimals} changed how the drawing renders." : null;
-                var because = $"svgo at {decimals} decimal places renders at {score:0.#}, at least {SvgFidelity.Target:0}"
-                    + (careful ? $"; at {Precisions[0].Decimals} it rendered below" : "");
-                return new Candidate(minified, score, JobOutcome.Optimized, note, decimals, because);
+                var careful = mode != SvgoMode.Default;
+                var note = careful ? $"Minified keeping {mode}: svgo's defaults changed how the drawing renders." : null;
+                var because = $"svgo at {mode} renders at {score:0.#}, at least {SvgFidelity.Target:0}"
+                    + (careful ? $"; {string.Join(", ", trials.SkipLast(1).Select(t => $"{t.Score:0.#}"))} before" : "");
+                return new Candidate(minified, score, JobOutcome.Optimized, note, mode, because);
             }
         }
 
@@ -126,7 +128,7 @@ public sealed partial class SvgOptimizer(SvgoTool svgo, IOptions<ImageLimits> li
         var smaller = encoded.Length < original.Length;
         if (chosen.Outcome == JobOutcome.Optimized && smaller)
         {
-            return new Final(encoded, chosen.Outcome, chosen.Note, chosen.Score, chosen.Decimals, chosen.Because);
+            return new Final(encoded, chosen.Outcome, chosen.Note, chosen.Score, chosen.Mode, chosen.Because);
         }
 
         // The original itself: only when it carries nothing the sanitiser removes and is already in the output's form.
@@ -140,8 +142,8 @@ public sealed partial class SvgOptimizer(SvgoTool svgo, IOptions<ImageLimits> li
 
         var removed = findings.All.Count > 0 ? $"without its {findings}" : "re-encoded";
         return smaller
-            ? new Final(encoded, chosen.Outcome, $"{chosen.Note} It is served sanitised: {removed}.".TrimStart(), chosen.Score, chosen.Decimals, $"{chosen.Because}; served sanitised")
-            : new Final(encoded, JobOutcome.Sanitized, $"{chosen.Note} The original is served {removed}, although that is not smaller.".TrimStart(), chosen.Score, chosen.Decimals, $"{chosen.Because}; served sanitised, not smaller");
+            ? new Final(encoded, chosen.Outcome, $"{chosen.Note} It is served sanitised: {removed}.".TrimStart(), chosen.Score, chosen.Mode, $"{chosen.Because}; served sanitised")
+            : new Final(encoded, JobOutcome.Sanitized, $"{chosen.Note} The original is served {removed}, although that is not smaller.".TrimStart(), chosen.Score, chosen.Mode, $"{chosen.Because}; served sanitised, not smaller");
     }
 
     private (byte[] Svg, SvgFindings Findings) Sanitize(byte[] svg)
@@ -158,6 +160,8 @@ public sealed partial class SvgOptimizer(SvgoTool svgo, IOptions<ImageLimits> li
             throw new ProcessingFailedException(refused.Code, refused.Message, inner: refused);
         }
     }
+
+    private static string? Variant(SvgoMode? mode) => mode is { MergesPaths: false } ? Unmerged : null;
 
     private static double ScoreOrZero(SvgFidelity.Renderings reference, byte[] candidate, CancellationToken cancellationToken)
     {
@@ -189,12 +193,12 @@ public sealed partial class SvgOptimizer(SvgoTool svgo, IOptions<ImageLimits> li
     }
 
     /// <summary>
-    /// A result in the making: its SVG text, its score against the original, what a person is told, the decimal places
-    /// svgo kept (null: not minified), and why it was chosen.
+    /// A result in the making: its SVG text, its score against the original, what a person is told, svgo's mode (null:
+    /// not minified), and why it was chosen.
     /// </summary>
-    private sealed record Candidate(byte[] Svg, double Score, JobOutcome Outcome, string? Note, int? Decimals, string Because);
+    private sealed record Candidate(byte[] Svg, double Score, JobOutcome Outcome, string? Note, SvgoMode? Mode, string Because);
 
-    private sealed record Final(byte[] Bytes, JobOutcome Outcome, string? Note, double Score, int? Decimals, string Because);
+    private sealed record Final(byte[] Bytes, JobOutcome Outcome, string? Note, double Score, SvgoMode? Mode, string Because);
 
     [LoggerMessage(7010, LogLevel.Warning, "svgo's output still carried {Findings}; removed")]
     private static partial void LogSvgoLeftContent(ILogger logger, string findings);
