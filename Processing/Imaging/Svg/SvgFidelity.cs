@@ -8,6 +8,9 @@ namespace FileOptimizer.Processing.Imaging.Svg;
 /// the quality engine's metric: 100 identical, 90 visually lossless). Both are rendered by libvips (svgload from a
 /// buffer: no base path, nothing outside the file is read) at 1:1 and at 4×, so rounding that hides at 1:1 shows at 4×;
 /// the worse score counts. Transparent drawings are scored over a dark and a light background (the metric's own rule).
+/// A rendering larger than half a megapixel is scored where the quality engine scores a raster image
+/// (<see cref="ScoringSample"/>): the original's most detailed tiles, at that scale; in a drawing those are its edges,
+/// where rounding and merged paths show.
 /// </summary>
 public static class SvgFidelity
 {
@@ -62,7 +65,7 @@ public static class SvgFidelity
             scales = Scales(header.Width, header.Height);
         }
 
-        return new([.. scales.Select(scale => RenderAt(svg, scale, cancellationToken))], scales);
+        return new([.. scales.Select(scale => Rendering.Of(RenderAt(svg, scale, cancellationToken)))], scales);
     }
 
     /// <summary>The worst SSIMULACRA2 score of <paramref name="candidate"/> over the original's scales.</summary>
@@ -74,28 +77,10 @@ public static class SvgFidelity
         {
             using var rendered = RenderAt(candidate, original.Scales[i], cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
-            worst = Math.Min(worst, Score(original.Images[i], rendered));
+            worst = Math.Min(worst, original.Images[i].Score(rendered));
         }
 
         return Math.Round(worst, 2);
-    }
-
-    /// <summary>SSIMULACRA2 of two renderings of one drawing, 0 when they are not the same size.</summary>
-    public static double Score(Image original, Image candidate)
-    {
-        ArgumentNullException.ThrowIfNull(original);
-        ArgumentNullException.ThrowIfNull(candidate);
-        // A size in pt or mm rounds to whole pixels either way once svgo has written it in px: a pixel more or less
-        // along an edge is the same drawing, compared on the area both cover. More is another drawing.
-        if (Math.Abs(original.Width - candidate.Width) > MaxSizeDifference || Math.Abs(original.Height - candidate.Height) > MaxSizeDifference)
-        {
-            return 0;
-        }
-
-        var (width, height) = (Math.Min(original.Width, candidate.Width), Math.Min(original.Height, candidate.Height));
-        using var left = original.Crop(0, 0, width, height);
-        using var right = candidate.Crop(0, 0, width, height);
-        return Math.Min(Identical, Ssimulacra2.Score(left, right));
     }
 
     private static Image RenderAt(byte[] svg, double scale, CancellationToken cancellationToken)
@@ -106,10 +91,50 @@ public static class SvgFidelity
         return rgba.CopyMemory();
     }
 
-    /// <summary>The renderings of one SVG at the given scales; disposes them.</summary>
-    public sealed class Renderings(IReadOnlyList<Image> images, IReadOnlyList<double> scales) : IDisposable
+    /// <summary>The original's rendering at one scale, where it is scored, and those pixels; disposes them.</summary>
+    public sealed class Rendering : IDisposable
     {
-        public IReadOnlyList<Image> Images { get; } = images;
+        private readonly Image _image;
+        private readonly ScoringSample _sample;
+        private readonly Image _scored;
+
+        private Rendering(Image image)
+        {
+            _image = image;
+            _sample = ScoringSample.Of(image);
+            _scored = _sample.Extract(image);
+        }
+
+        /// <summary>Takes ownership of <paramref name="image"/>.</summary>
+        public static Rendering Of(Image image) => new(image);
+
+        /// <summary>SSIMULACRA2 of <paramref name="candidate"/>, a rendering of the result at the same scale, on the same pixels.</summary>
+        public double Score(Image candidate)
+        {
+            ArgumentNullException.ThrowIfNull(candidate);
+            // A size in pt or mm rounds to whole pixels either way once svgo has written it in px: a pixel more or less
+            // along an edge is the same drawing, compared at the original's size (edges repeated or cut). More is another drawing.
+            if (Math.Abs(_image.Width - candidate.Width) > MaxSizeDifference || Math.Abs(_image.Height - candidate.Height) > MaxSizeDifference)
+            {
+                return 0;
+            }
+
+            using var sized = candidate.Embed(0, 0, _image.Width, _image.Height, extend: Enums.Extend.Copy);
+            using var scored = _sample.Extract(sized);
+            return Math.Min(Identical, Ssimulacra2.Score(_scored, scored));
+        }
+
+        public void Dispose()
+        {
+            _scored.Dispose();
+            _image.Dispose();
+        }
+    }
+
+    /// <summary>The renderings of one SVG at the given scales; disposes them.</summary>
+    public sealed class Renderings(IReadOnlyList<Rendering> images, IReadOnlyList<double> scales) : IDisposable
+    {
+        public IReadOnlyList<Rendering> Images { get; } = images;
 
         public IReadOnlyList<double> Scales { get; } = scales;
 
