@@ -64,7 +64,6 @@ public sealed record JobStatusResponse(
     JobOutcome? Outcome,
     QualityReceipt? Quality,
     string? Note,
-    double? RenderScore,
     bool Cached,
     OptimizationSettings Settings,
     int Attempts,
@@ -81,7 +80,7 @@ public sealed record JobStatusResponse(
     public static JobStatusResponse From(JobRecord job, double? eta) => new(
         job.Id, job.Status, job.Progress, eta, job.Priority, job.FileName, job.Type, job.InputFormat, job.Width, job.Height, job.Frames,
         job.Media?.Duration, job.Media?.Codecs, job.Media?.FrameRate, job.OriginalSize,
-        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OutputCodecs, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Quality, job.Note, job.RenderScore, job.Cached, job.Settings, job.Attempts, job.RetryAt,
+        job.OutputFormat, job.OutputWidth, job.OutputHeight, job.OutputCodecs, job.OptimizedSize, job.PercentSaved, job.Outcome, job.Quality, job.Note, job.Cached, job.Settings, job.Attempts, job.RetryAt,
         job.CreatedAt, job.StartedAt, job.CompletedAt, job.ProcessingMs, job.Error,
         Links.Status(job.Id), Links.Events(job.Id), Links.Download(job.Id));
 }

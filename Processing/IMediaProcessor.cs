@@ -113,12 +113,15 @@ public enum JobOutcome
     /// <summary>The original carried active content (scripts, external references): the result is the original without it, even if not smaller.</summary>
     Sanitized,
 }
-/// <summary>One encode tried while searching: what it was, its size on the scored sample, and its score.</summary>
+/// <summary>
+/// One encode tried while searching: what it was, its size on the scored sample, and its score. For SVG output the
+/// "encoder quality" is the decimal places svgo kept, and the size is the whole minified file's.
+/// </summary>
 public sealed record QualityTrial(MediaFormat Format, int EncoderQuality, string? Chroma, long Bytes, double Score);
 
 /// <summary>
 /// How a result looks against its original, measured: the metric, the score of the shipped file, the target, the encoder
-/// quality used, every encode the search tried, and why this one was chosen.
+/// quality used (SVG: svgo's decimal places), every encode the search tried, and why this one was chosen.
 /// </summary>
 public sealed record QualityReceipt(
     string Metric,
@@ -132,8 +135,7 @@ public sealed record QualityReceipt(
 /// <summary>
 /// What one run produced: a file in the job's folder, always named by us. <paramref name="Quality"/> is the measured
 /// receipt; <paramref name="Note"/> says in a sentence what a person should know beyond the outcome (what was removed, why
-/// the original was kept); <paramref name="Codecs"/> what a video or audio result is encoded with; <paramref name="RenderScore"/> how close the result's rendering is to the original's where it
-/// was checked (SVG): 100 identical, see <c>Imaging/Svg/SvgFidelity</c>.
+/// the original was kept); <paramref name="Codecs"/> what a video or audio result is encoded with.
 /// </summary>
 public sealed record OptimizationResult(
     MediaFormat Format,
@@ -144,7 +146,6 @@ public sealed record OptimizationResult(
     string ResultFile,
     QualityReceipt? Quality = null,
     string? Note = null,
-    double? RenderScore = null,
     MediaCodecs? Codecs = null);
 
 /// <summary>A run that failed for a reason a person can act on: a stable code, a sentence, and whether another try may pass.</summary>

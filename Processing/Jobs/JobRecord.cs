@@ -70,9 +70,6 @@ public sealed record JobRecord
     /// <summary>What a person should know beyond the outcome, from the processor (<see cref="OptimizationResult.Note"/>).</summary>
     public string? Note { get; init; }
 
-    /// <summary>How close the result renders to the original where that was checked (<see cref="OptimizationResult.RenderScore"/>).</summary>
-    public double? RenderScore { get; init; }
-
     /// <summary>The result is a copy of an earlier job's result for the same bytes and settings: no processing was done.</summary>
     public bool Cached { get; init; }
     public JobError? Error { get; init; }

@@ -71,7 +71,7 @@ public sealed partial class ResultReuse(
         LogReused(logger, fresh.Id, source.Id);
         var copied = new OptimizationResult(
             format, source.OutputWidth ?? 0, source.OutputHeight ?? 0, source.OptimizedSize ?? 0, source.Outcome ?? JobOutcome.Optimized, resultFile,
-            source.Quality, source.Note, source.RenderScore, Codecs: source.OutputCodecs);
+            source.Quality, source.Note, Codecs: source.OutputCodecs);
         return JobLifecycle.Complete(copied, time.GetUtcNow(), processingMs: null).TryApply(fresh);
     }
 

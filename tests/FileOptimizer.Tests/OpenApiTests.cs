@@ -25,7 +25,9 @@ public sealed class OpenApiTests
         Assert.True(upload.ContainsKey("413"));
         Assert.True(upload.ContainsKey("415"));
         Assert.Contains("application/problem+json", upload["413"]!["content"]!.AsObject().Select(c => c.Key));
-        Assert.NotNull(document["components"]!["schemas"]!["JobStatusResponse"]);
+        var status = document["components"]!["schemas"]!["JobStatusResponse"]!["properties"]!.AsObject();
+        Assert.True(status.ContainsKey("quality"), "a job's status carries its quality receipt (SVG's rendering score too)");
+        Assert.False(status.ContainsKey("renderScore"), "SVG's rendering score is in the quality receipt, not a field of its own");
     }
 
     [Fact]

@@ -23,6 +23,7 @@ async function loadInfo() {
     state.server.maxFileSize = data.limits.maxFileSize;
     state.server.maxBatchFiles = data.limits.maxBatchFiles;
     state.server.inputFormats = [...new Set(data.formats.input.map(formatName))];
+    settings.offerVectorOutputs(data.formats);
     settings.load(data.defaults);
     state.infoLoaded = true;
   } catch (error) {

@@ -1,13 +1,11 @@
 // A file's card: made from the page's <template>, then drawn again from its item whenever anything changes.
 
 import { state } from './state.js';
-import { bytes, percent, formatName, dimensions, eta, duration } from './format.js';
+import { bytes, percent, formatName, dimensions, eta, duration, isVector } from './format.js';
 import { showThumb, toggleCompare, setSplit, track } from './previews.js';
 import { retry, remove } from './card-actions.js';
 import { downloadWithKey } from './downloads.js';
 
-/** Output formats that stay shapes: an SVG card says "vector" rather than "optimized". */
-const VECTOR = new Set(['svg', 'svgz']);
 const BROWSER_IMAGES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/svg+xml', 'image/bmp']);
 const template = document.getElementById('card-template');
 
@@ -178,8 +176,9 @@ export function lookText(job) {
   const quality = job.quality;
   if (!quality) return '';
   const score = Math.round(quality.score);
+  const same = isVector(job.outputFormat) ? 'Renders the same' : 'Looks the same';
   const look = quality.target != null
-    ? (job.outcome === 'below-target' ? `Could not reach the target: looks ${score} / target ${Math.round(quality.target)}.` : `Looks the same: ${score} / target ${Math.round(quality.target)}.`)
+    ? (job.outcome === 'below-target' ? `Could not reach the target: looks ${score} / target ${Math.round(quality.target)}.` : `${same}: ${score} / target ${Math.round(quality.target)}.`)
     : `Measured look: ${score}.`;
   return job.settings?.format === 'auto' ? `${look} Chose ${(job.outputFormat ?? '').toUpperCase()}: ${quality.chosenBecause}.` : look;
 }
@@ -189,7 +188,7 @@ export function outcomeText(job, spoken = false) {
   const note = job.note && !spoken ? ` ${job.note}` : '';
   if (job.outcome === 'kept-original') return (spoken ? 'already optimal, the original was kept.' : 'Already optimal: kept the original.') + note;
   if (job.outcome === 'sanitized') return (spoken ? 'made safe, not smaller.' : 'Made safe, not smaller.') + note;
-  if (VECTOR.has(job.outputFormat)) return (spoken ? `vector, ${percent(job.ratio ?? 0)} smaller.` : `Vector, ${percent(job.ratio ?? 0)} smaller.`) + note;
+  if (isVector(job.outputFormat)) return (spoken ? `vector, ${percent(job.ratio ?? 0)} smaller.` : `Vector, ${percent(job.ratio ?? 0)} smaller.`) + note;
   if (job.outcome === 'rasterized') return `${spoken ? 'drawn as pixels' : 'Drawn as pixels'}, ${percent(job.ratio ?? 0)} smaller.`;
   const saved = (job.originalSize ?? 0) - (job.optimizedSize ?? 0);
   if (saved <= 0) return spoken ? 'optimized.' : 'Optimized.';

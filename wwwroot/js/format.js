@@ -1,8 +1,11 @@
 // Numbers and names as a person reads them. Sizes use decimal units (1 KB = 1000 bytes), as the server's messages do.
 
 const FORMAT_NAMES = {
-  jpeg: 'JPEG', png: 'PNG', webp: 'WebP', gif: 'GIF', tiff: 'TIFF', heif: 'HEIF', avif: 'AVIF', svg: 'SVG',
+  jpeg: 'JPEG', png: 'PNG', webp: 'WebP', gif: 'GIF', tiff: 'TIFF', heif: 'HEIF', avif: 'AVIF', svg: 'SVG', svgz: 'SVGZ',
 };
+
+/** Output formats that stay shapes (SVG, and SVG compressed with gzip). */
+export const isVector = format => format === 'svg' || format === 'svgz';
 
 export function formatName(format) {
   if (!format) return '';

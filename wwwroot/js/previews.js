@@ -1,8 +1,9 @@
 // Pictures on a card: the thumbnail, and the before/after comparison with its slider. Both show the server's previews
-// (or the dropped file itself, while the browser has it).
+// (or the dropped file itself, while the browser has it). An SVG that stayed SVG is compared as shapes drawn by the
+// browser, the dropped original beside the downloaded result, so zooming the page shows every edge sharp on both sides.
 
-import { imageSource, previewUrl } from './api.js';
-import { formatName } from './format.js';
+import { fetchDownload, imageSource, previewUrl } from './api.js';
+import { formatName, isVector } from './format.js';
 import { showNotice } from './card-actions.js';
 
 /** Keeps a blob: URL to revoke when the card goes. */
@@ -36,13 +37,13 @@ export function showThumb(item) {
   }
 }
 
-/** Shows the first of the addresses that loads; resolves to false when none does. */
+/** Shows the first of the addresses (or of the blob: URLs made by a function) that loads; resolves to false when none does. */
 async function loadImage(item, img, urls) {
   for (const url of urls) {
     if (!url) continue;
     let source;
     try {
-      source = await imageSource(url);
+      source = typeof url === 'function' ? await url() : await imageSource(url);
     } catch {
       continue;
     }
@@ -72,13 +73,30 @@ export function toggleCompare(item) {
   const height = job.outputHeight || job.height;
   if (width && height) card.view.style.aspectRatio = `${width} / ${height}`;
   card.view.classList.add('loading');
+  // Both sides drawn the same way: by the browser when the dropped SVG is still here, else by the server's previews.
+  const vector = isVector(job.outputFormat) && item.localUrl;
   Promise.all([
-    loadImage(item, card.before, [preview(item, 'original', 1024), item.localUrl, preview(item, 'original', 256)]),
-    loadImage(item, card.after, [preview(item, 'result', 1024), preview(item, 'result', 256), job.downloadUrl]),
+    loadImage(item, card.before, vector
+      ? [item.localUrl, preview(item, 'original', 1024)]
+      : [preview(item, 'original', 1024), item.localUrl, preview(item, 'original', 256)]),
+    loadImage(item, card.after, vector
+      ? [() => svgResult(item), preview(item, 'result', 1024)]
+      : [preview(item, 'result', 1024), preview(item, 'result', 256), job.downloadUrl]),
   ]).then(([before, after]) => {
     card.view.classList.remove('loading');
     if (!before || !after) showNotice(item, 'The comparison could not be shown: a preview did not load.');
   });
+}
+
+/**
+ * The result SVG as a blob: URL. The download itself is an attachment under a sandboxing CSP; fetched (with the key,
+ * if any) and shown from a blob, it is drawn as an image, where SVG never runs scripts or loads anything. SVGZ is
+ * gunzipped first: a blob has no Content-Encoding for the browser to undo.
+ */
+async function svgResult(item) {
+  let { blob } = await fetchDownload(item.job.downloadUrl);
+  if (item.job.outputFormat === 'svgz') blob = await new Response(blob.stream().pipeThrough(new DecompressionStream('gzip'))).blob();
+  return URL.createObjectURL(new Blob([blob], { type: 'image/svg+xml' })); // revoked with the card (loadImage tracks it)
 }
 
 export function setSplit(item, value) {

@@ -51,6 +51,18 @@ class SettingsPanel {
     });
   }
 
+  /**
+   * Adds SVG and SVGZ to the format menu when the server reads SVG and writes it back: they apply to SVG uploads only
+   * (the server refuses them for a photo, and the card says so).
+   */
+  offerVectorOutputs(formats) {
+    if (!formats.input.includes('svg')) return;
+    const offered = [['svg', 'SVG: drawings stay vector (SVG uploads only)'], ['svgz', 'SVGZ: SVG compressed with gzip (SVG uploads only)']];
+    for (const [value, text] of offered) {
+      if (formats.output.includes(value) && ![...this.format.options].some(option => option.value === value)) this.format.add(new Option(text, value));
+    }
+  }
+
   /** Takes the server's defaults (none: the built-in ones, until it answers), then the choices this browser remembered. */
   load(serverDefaults = null) {
     if (serverDefaults) this.defaults = { ...FALLBACK_DEFAULTS, ...pick(serverDefaults) };

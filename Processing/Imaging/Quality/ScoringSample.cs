@@ -24,7 +24,7 @@ public sealed class ScoringSample
     public static ScoringSample Of(Image image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if ((long)image.Width * image.Height <= MaxPixels || image.Width < Tile || image.Height < Tile)
+        if (ScoredWhole(image))
         {
             return new ScoringSample([]);
         }
@@ -32,11 +32,26 @@ public sealed class ScoringSample
         using var grey = image.Colourspace(Enums.Interpretation.Bw);
         using var luminance = grey.ExtractBand(0);
         using var edges = luminance.Sobel();
-        using var perTile = edges.Shrink(Tile, Tile);
+        return Where(edges);
+    }
+
+    /// <summary>
+    /// The whole image when small, else the tiles where <paramref name="strength"/> (one band, the image's size) is highest:
+    /// the edges of a photo, or where two renderings of a drawing differ.
+    /// </summary>
+    public static ScoringSample Where(Image strength)
+    {
+        ArgumentNullException.ThrowIfNull(strength);
+        if (ScoredWhole(strength))
+        {
+            return new ScoringSample([]);
+        }
+
+        using var perTile = strength.Shrink(Tile, Tile);
         using var asDouble = perTile.Cast(Enums.BandFormat.Double);
         var strengths = asDouble.WriteToMemory<double>();
-        var across = Math.Min(image.Width / Tile, perTile.Width);
-        var down = Math.Min(image.Height / Tile, perTile.Height);
+        var across = Math.Min(strength.Width / Tile, perTile.Width);
+        var down = Math.Min(strength.Height / Tile, perTile.Height);
         var chosen = (from y in Enumerable.Range(0, down)
                       from x in Enumerable.Range(0, across)
                       orderby strengths[(y * perTile.Width) + x] descending
@@ -46,6 +61,8 @@ public sealed class ScoringSample
             .ToList();
         return new ScoringSample(chosen);
     }
+
+    private static bool ScoredWhole(Image image) => (long)image.Width * image.Height <= MaxPixels || image.Width < Tile || image.Height < Tile;
 
     /// <summary>The same region of <paramref name="image"/> (the reference or a decoded result of the same size).</summary>
     public Image Extract(Image image)

@@ -32,10 +32,10 @@ public sealed partial class SvgoTool(IOptions<SvgOptions> options, IHostEnvironm
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Optimizes <paramref name="input"/> into <paramref name="output"/> (both in the job's folder); "careful" keeps more
-    /// digits. False, logged, when svgo failed or ran out of time: the caller keeps the sanitised SVG.
+    /// Optimizes <paramref name="input"/> into <paramref name="output"/> (both in the job's folder) in one of the runner's
+    /// <see cref="SvgoMode.All"/>. False, logged, when svgo failed or ran out of time: the caller keeps the sanitised SVG.
     /// </summary>
-    public bool TryRun(string input, string output, bool careful, CancellationToken cancellationToken)
+    public bool TryRun(string input, string output, SvgoMode mode, CancellationToken cancellationToken)
     {
         var installation = _installation.Value;
         if (!installation.Status.Available)
@@ -56,7 +56,7 @@ public sealed partial class SvgoTool(IOptions<SvgOptions> options, IHostEnvironm
             installation.Script,
             Path.GetFullPath(input),
             Path.GetFullPath(output),
-            careful ? "careful" : "default",
+            mode.Name,
         ];
         ToolRun run;
         try
@@ -183,4 +183,18 @@ public sealed partial class SvgoTool(IOptions<SvgOptions> options, IHostEnvironm
 
     [LoggerMessage(7003, LogLevel.Warning, "svgo failed (exit code {ExitCode}): {Message}; the sanitised SVG is used")]
     private static partial void LogFailed(ILogger logger, int exitCode, string message);
+}
+
+/// <summary>
+/// One configuration of tools/svgo/svgo-run.mjs (its <c>modes</c> table): the decimal places svgo keeps and whether it
+/// merges paths with equal attributes.
+/// </summary>
+public sealed record SvgoMode(string Name, int Decimals, bool MergesPaths)
+{
+    /// <summary>svgo's default precision first, then more digits, then paths also kept apart: each more careful, and larger, than the last.</summary>
+    public static IReadOnlyList<SvgoMode> All { get; } = [new("default", 3, true), new("careful", 5, true), new("unmerged", 5, false)];
+
+    public static SvgoMode Default => All[0];
+
+    public override string ToString() => MergesPaths ? $"{Decimals} decimal places" : $"{Decimals} decimal places, paths unmerged";
 }

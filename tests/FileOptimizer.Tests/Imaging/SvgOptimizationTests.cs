@@ -23,14 +23,16 @@ public sealed partial class SvgOptimizationTests() : ServiceTest()
 
         var id = await Api.UploadAsync(path);
         var status = await Api.WaitForCompletionAsync(id);
-        var result = await Api.DownloadAsync(id);
+        using var download = await Api.Http.GetAsync($"/api/download/{id}", TestContext.Current.CancellationToken);
+        var result = await download.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal("svg", status.Str("outputFormat"));
         Assert.Equal("optimized", status.Str("outcome"));
         Assert.Equal("svg", Images.Format(result));
         // svgo's default preset saves 34-61 % on these; the service's configuration at least as much.
         Assert.True(result.Length < original.Length * 0.66, $"{file}: {result.Length} of {original.Length} bytes");
-        Assert.True(status["renderScore"]!.GetValue<double>() >= 40, status.ToJsonString());
+        var score = AssertRenderingReceipt(status);
+        Assert.Equal(score.ToString("0.##", CultureInfo.InvariantCulture), download.Headers.GetValues("X-Quality-Score").Single());
         var text = Encoding.UTF8.GetString(result);
         Assert.DoesNotContain("inkscape", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<!--", text, StringComparison.Ordinal);
@@ -157,8 +159,11 @@ public sealed partial class SvgOptimizationTests() : ServiceTest()
         var id = await Api.UploadAsync(path);
         var status = await Api.WaitForCompletionAsync(id);
 
-        Assert.True(status["renderScore"]!.GetValue<double>() >= 40, status.ToJsonString());
+        AssertRenderingReceipt(status);
         Assert.Contains("5 decimal places", status.Str("note"), StringComparison.Ordinal);
+        var first = status["quality"]!["searched"]![0]!;
+        Assert.Equal(3, first["encoderQuality"]!.GetValue<int>());
+        Assert.True(first["score"]!.GetValue<double>() < 90, status.ToJsonString());
         Assert.True(MeanDifference(await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken), await Api.DownloadAsync(id)) < 0.5);
     }
 
@@ -175,6 +180,25 @@ public sealed partial class SvgOptimizationTests() : ServiceTest()
         Assert.True(status.Str("outcome") == "kept-original", status.ToJsonString());
         Assert.Contains("renders differently", status.Str("note"), StringComparison.Ordinal);
         Assert.Equal(await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken), await Api.DownloadAsync(id));
+        // The receipt shows each svgo run that was measured and refused, and the original's own score.
+        var quality = status["quality"]!;
+        Assert.Equal(100, quality["score"]!.GetValue<double>());
+        Assert.Equal(3, quality["searched"]!.AsArray().Count);
+        Assert.All(quality["searched"]!.AsArray(), trial => Assert.True(trial!["score"]!.GetValue<double>() < 90, quality.ToJsonString()));
+        Assert.StartsWith("the original itself", quality.Str("chosenBecause"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The job's quality receipt for an SVG: SSIMULACRA2 against the original's rendering, at least the target 90; returns the score.</summary>
+    private static double AssertRenderingReceipt(JsonObject status)
+    {
+        var quality = status["quality"]!;
+        Assert.Equal("ssimulacra2", quality.Str("metric"));
+        Assert.Equal(90, quality["target"]!.GetValue<double>());
+        var score = quality["score"]!.GetValue<double>();
+        Assert.True(score >= 90, status.ToJsonString());
+        Assert.False(string.IsNullOrWhiteSpace(quality.Str("chosenBecause")));
+        Assert.Null(status["renderScore"]);
+        return score;
     }
 
     private static void AssertClean(string svg)
