@@ -3,7 +3,7 @@
 // this one wires the others together and starts the page.
 
 import { state } from './state.js';
-import { ApiError, getInfo, getMediaDefaults } from './api.js';
+import { ApiError, getInfo } from './api.js';
 import { bytes, formatName } from './format.js';
 import { settings } from './settings.js';
 import { setUpKeyField } from './api-key.js';
@@ -16,7 +16,7 @@ import { downloadAll } from './downloads.js';
 
 const $ = id => document.getElementById(id);
 
-/** Limits, formats and default settings from GET /api/upload/info (and of video and audio); built-in ones until it answers. */
+/** Limits, formats and default settings from GET /api/upload/info; built-in ones until it answers. */
 async function loadInfo() {
   try {
     const data = await getInfo();
@@ -25,9 +25,7 @@ async function loadInfo() {
     state.server.inputFormats = [...new Set(data.formats.input.map(formatName))];
     settings.load(data.defaults);
     state.infoLoaded = true;
-    // A server without ffmpeg takes no video or audio: their settings are not offered.
-    const [video, audio] = data.ffmpeg ? await Promise.all([getMediaDefaults('video'), getMediaDefaults('audio')]) : [null, null];
-    settings.media.load(video, audio);
+    settings.media.offer(Boolean(data.ffmpeg)); // a server without ffmpeg takes no video or audio
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (!state.infoLoaded) settings.load(); // no answer, or one asking for a key: asked again once a key is given

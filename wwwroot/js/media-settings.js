@@ -1,6 +1,9 @@
 // The "Video and audio" part of the settings panel: the format, codec, quality, frame rate and sound of videos and songs,
 // remembered apart from the image choices. The largest size and metadata fields above are shared (settings.js adds them).
-// Defaults come from GET /api/process/settings/video and /audio.
+// Defaults come from GET /api/process/settings/video and /audio, asked when the part is first opened: until then the
+// built-in ones (the same as the server's) serve, and a page load costs no extra requests under the rate limits.
+
+import { ApiError, getMediaDefaults } from './api.js';
 
 const STORAGE = 'fileoptimizer.mediaSettings';
 /** What the server answers when it cannot be asked: quality 70 maps to each encoder's recommended rate. */
@@ -33,6 +36,7 @@ export class MediaSettings {
     this.removeAudio = $('remove-audio');
     this.defaults = { ...FALLBACK };
     this.codecChoice = 'h264';
+    this.loaded = false;
 
     const update = () => {
       this.save();
@@ -48,13 +52,29 @@ export class MediaSettings {
     });
     for (const input of [this.audioFormat, this.lossless, this.removeAudio]) input.addEventListener('change', update);
     for (const input of [this.quality, this.maxFps, this.audioBitrate]) input.addEventListener('input', update);
+    this.section.addEventListener('toggle', () => {
+      if (this.section.open && !this.loaded) this.load();
+    });
     this.apply(this.saved());
   }
 
-  /** The server's defaults for videos and songs; null when it takes neither (no ffmpeg): the section is hidden. */
-  load(video, audio) {
-    this.section.hidden = !video;
-    if (!video) return;
+  /** Shows the part when the server takes video and audio (it has ffmpeg), hides it otherwise. */
+  offer(available) {
+    this.section.hidden = !available;
+  }
+
+  /** The server's defaults for videos and songs, then the choices this browser remembered. */
+  async load() {
+    this.loaded = true;
+    let video;
+    let audio;
+    try {
+      [video, audio] = await Promise.all([getMediaDefaults('video'), getMediaDefaults('audio')]);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      this.loaded = false; // no answer, or no key yet: asked again when opened next
+      return;
+    }
     this.defaults = {
       quality: Number.isInteger(video.quality) ? video.quality : FALLBACK.quality,
       videoCodecs: video.videoCodecs ?? FALLBACK.videoCodecs,
@@ -79,7 +99,7 @@ export class MediaSettings {
     this.maxFps.value = values.maxFps ?? '';
     this.audioBitrate.value = values.audioBitrate ?? '';
     this.removeAudio.checked = values.removeAudio === true;
-    this.refresh({});
+    this.refresh(this.errors());
   }
 
   /** The codecs the chosen container takes; "same as the original" leaves the codec to the container (H.264 or VP9). */

@@ -89,6 +89,31 @@ public sealed class MediaPageTests(ChromiumFixture chromium) : IClassFixture<Chr
         Directory.Delete(folder, recursive: true);
     }
 
+    [Fact]
+    public async Task With_an_api_key_the_players_play_the_files_fetched_with_the_key()
+    {
+        const string Key = "media-page-test-key-0123456789";
+        var browser = chromium.Require();
+        var folder = TestFiles.NewTempDirectory("media-key");
+        var mp4 = await MediaClips.Mp4Async(folder);
+        using var app = new OptimizerApp(new Dictionary<string, string?> { ["Security:AuthEnabled"] = "true", ["Security:ApiKey"] = Key });
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+        await session.Page.GetByLabel("API key").FillAsync(Key);
+        await session.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Use key" }).ClickAsync();
+        await Expect(session.Page.Locator("#media-settings")).ToBeVisibleAsync(); // the server's info (with ffmpeg) came with the key
+
+        await session.DropAsync(mp4);
+        var video = await session.WaitForCompletedAsync("clip.mp4");
+        await video.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Compare clip.mp4" }).ClickAsync();
+
+        // A player cannot send the key: the page fetched the file with it and plays it from a blob: address, as the CSP allows.
+        var player = video.Locator(".player-result video");
+        await Expect(player).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^blob:"));
+        await AssertPlaysAsync(session.Page, player, seconds: 2);
+        session.AssertQuietConsole(401); // the page's first calls, before the key was given
+        Directory.Delete(folder, recursive: true);
+    }
+
     /// <summary>
     /// The player has the file's length before anything plays, does not start by itself, then (after a person's click:
     /// the page's Permissions-Policy turns autoplay off) plays forward and seeks.
