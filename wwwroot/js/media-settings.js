@@ -13,9 +13,9 @@ const FALLBACK = {
 };
 const CODEC_LABELS = {
   h264: 'H.264: plays everywhere',
-  hevc: 'HEVC: smaller, not every browser plays it',
-  av1: 'AV1: smallest, slowest to make',
-  vp9: 'VP9: plays in every current browser',
+  hevc: 'HEVC: smaller, fewer players',
+  av1: 'AV1: smallest, slowest',
+  vp9: 'VP9',
 };
 /** Whole numbers the API takes: [smallest, largest]. */
 const RANGES = { maxFps: [1, 240, 'frames a second'], audioBitrate: [16, 512, 'kbit/s'] };

@@ -68,6 +68,7 @@ public sealed class MediaPageTests(ChromiumFixture chromium) : IClassFixture<Chr
         await session.Page.GetByLabel("Video format").SelectOptionAsync("webm");
         await Expect(session.Page.GetByLabel("Video codec")).ToHaveValueAsync("vp9");
         await session.Page.GetByLabel("Largest frame rate").FillAsync("15");
+        await session.ScreenshotAsync("media-settings");
         await session.DropAsync(TestImages.Variant("holiday.jpg"), mp4);
 
         var photo = await session.WaitForCompletedAsync("holiday.jpg");
