@@ -115,6 +115,52 @@ public sealed class MediaPageTests(ChromiumFixture chromium) : IClassFixture<Chr
         Directory.Delete(folder, recursive: true);
     }
 
+    [Fact]
+    public async Task An_invalid_video_setting_holds_back_videos_only_and_says_which()
+    {
+        var browser = chromium.Require();
+        var folder = TestFiles.NewTempDirectory("media-invalid");
+        var video = Path.Combine(folder, "clip.mp4");
+        await File.WriteAllBytesAsync(video, new byte[4096], TestContext.Current.CancellationToken); // never sent
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+
+        await session.Page.Locator("#media-settings > summary").ClickAsync();
+        await session.Page.GetByLabel("Largest frame rate").FillAsync("500");
+        await Expect(session.Page.Locator("#maxFps-error")).ToContainTextAsync("from 1 to 240");
+        await Expect(session.Page.GetByLabel("Largest frame rate")).ToHaveAttributeAsync("aria-invalid", "true");
+        await session.DropAsync(TestImages.Variant("holiday.jpg"), video);
+
+        var held = session.Card("clip.mp4");
+        await Expect(held).ToHaveAttributeAsync("data-state", "error");
+        await Expect(held.Locator(".error")).ToContainTextAsync("settings are not valid (Largest frame rate:");
+        await session.WaitForCompletedAsync("holiday.jpg"); // the image's settings are fine: it went
+        session.AssertQuietConsole();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Files_are_told_apart_as_image_video_or_audio_by_type_or_else_by_name()
+    {
+        var browser = chromium.Require();
+        using var app = new OptimizerApp();
+        await using var session = await PageSession.OpenAsync(browser, app.BaseAddress());
+
+        // The page's own module, as the uploads use it to send each family's settings.
+        var families = await session.Page.EvaluateAsync<string[]>("""
+            async () => {
+              const { familyOfFile } = await import('/js/media.js');
+              return [
+                ['clip.MOV', ''], ['film.mkv', 'application/octet-stream'], ['x.bin', 'video/webm'], ['song.flac', ''],
+                ['voice.m4a', 'audio/mp4'], ['track.ogg', ''], ['photo.heic', ''], ['poster.png', 'image/png'], ['notes.txt', 'text/plain'],
+              ].map(([name, type]) => familyOfFile(new File([], name, { type })));
+            }
+            """);
+
+        Assert.Equal(["video", "video", "video", "audio", "audio", "audio", "image", "image", "image"], families);
+        session.AssertQuietConsole();
+    }
+
     /// <summary>
     /// The player has the file's length before anything plays, does not start by itself, then (after a person's click:
     /// the page's Permissions-Policy turns autoplay off) plays forward and seeks.
