@@ -8,11 +8,12 @@ namespace FileOptimizer.Hosting;
 public static class SecurityHeaders
 {
     /// <summary>
-    /// Only this origin's scripts, styles, images (plus blob: and data: for previews made in the page), fonts and connections;
+    /// Only this origin's scripts, styles, images (plus blob: and data: for previews made in the page), video and audio
+    /// (plus blob: for files the page fetched with an API key, which a player cannot send), fonts and connections;
     /// no inline script or style, no plugins, no &lt;base&gt;, forms post here only, and no framing.
     /// </summary>
     public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; font-src 'self'; " +
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; " +
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     /// <summary>The page uses none of these powerful features; nothing embedded may either.</summary>

@@ -63,8 +63,12 @@ function describe(status, problem, retryAfter) {
       return state.server.maxFileSize
         ? `This file is too large. The server accepts files up to ${bytes(state.server.maxFileSize)}.`
         : `This file is too large for the server.${detail}`;
-    case 415: return `This is not an image FileOptimizer can read. It accepts ${list(state.server.inputFormats)}.`;
-    case 422: return `This image cannot be processed.${detail}`;
+    case 415:
+      // A file the server recognised but cannot take here (no ffmpeg, switched off, a playlist) says why.
+      return problem?.reason && problem.reason !== 'unsupported-type' && problem.detail
+        ? `This file cannot be optimized here. ${problem.detail}`
+        : `This is not an image FileOptimizer can read. It accepts ${list(state.server.inputFormats)}.`;
+    case 422: return `This file cannot be processed.${detail}`;
     case 429: return `The server has had too many requests from this computer. Try again in ${retryAfter ?? 'a few'} seconds.`;
     case 503: return `The server is busy right now (its queue is full). Try again in ${retryAfter ?? 'a few'} seconds.`;
     default:
@@ -145,6 +149,9 @@ export const deleteJob = id => request('DELETE', `/api/status/${id}`);
 export const retryJob = id => request('POST', `/api/status/${id}/retry`);
 export const validateSettings = settings => request('POST', '/api/process/validate-settings', settings);
 export const previewUrl = (id, of, size) => `/api/download/${id}/preview?size=${size}&of=${of}`;
+export const originalUrl = id => `/api/download/${id}/original`;
+/** The defaults of a video or audio job ('video' or 'audio'): format, codecs, quality and what may be chosen. */
+export const getMediaDefaults = family => request('GET', `/api/process/settings/${family}`);
 
 // ---------------------------------------------------------------- uploads
 
@@ -247,12 +254,12 @@ export async function followEvents({ lastEventId, signal, onOpen, onEvent }) {
 }
 
 /**
- * An address an <img> can show: the URL itself, or with a key (an <img> cannot send the header) a blob: URL of the
- * image fetched with it, for the caller to revoke. Throws ApiError.
+ * An address an <img> (or a player, with accept 'video/*' or 'audio/*') can load: the URL itself, or with a key (they
+ * cannot send the header) a blob: URL of the file fetched with it, for the caller to revoke. Throws ApiError.
  */
-export async function imageSource(url) {
+export async function imageSource(url, accept = 'image/*') {
   if (!state.apiKey || url.startsWith('blob:')) return url;
-  const response = await call(url, { headers: headers({ Accept: 'image/*' }) });
+  const response = await call(url, { headers: headers({ Accept: accept }) });
   return URL.createObjectURL(await response.blob());
 }
 

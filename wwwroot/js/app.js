@@ -1,5 +1,5 @@
-// FileOptimizer's page: add images (drop, picker, folder, paste), upload them in batches, follow each job live,
-// compare and download the results, one by one or all as a ZIP. Plain JavaScript modules, no build step:
+// FileOptimizer's page: add images, videos and audio (drop, picker, folder, paste), upload them in batches, follow each
+// job live, compare (or play both versions) and download the results, one by one or all as a ZIP. Plain JavaScript modules, no build step:
 // this one wires the others together and starts the page.
 
 import { state } from './state.js';
@@ -26,6 +26,7 @@ async function loadInfo() {
     settings.offerVectorOutputs(data.formats);
     settings.load(data.defaults);
     state.infoLoaded = true;
+    settings.media.offer(Boolean(data.ffmpeg)); // a server without ffmpeg takes no video or audio
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (!state.infoLoaded) settings.load(); // no answer, or one asking for a key: asked again once a key is given

@@ -5,6 +5,7 @@ import { bytes, percent, formatName, dimensions, eta, duration, isVector } from 
 import { showThumb, toggleCompare, setSplit, track } from './previews.js';
 import { retry, remove } from './card-actions.js';
 import { downloadWithKey } from './downloads.js';
+import { isMedia, mediaMeta, resultFacts } from './media.js';
 
 const BROWSER_IMAGES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/svg+xml', 'image/bmp']);
 const template = document.getElementById('card-template');
@@ -97,10 +98,12 @@ export function render(item) {
   card.download.setAttribute('aria-label', `Download ${item.name}`);
   card.compareToggle.setAttribute('aria-label', `${card.compare.hidden ? 'Compare' : 'Hide comparison of'} ${item.name}`);
 
-  const meta = [bytes(job?.originalSize ?? item.file?.size)];
-  if (job?.inputFormat) meta.push(formatName(job.inputFormat));
-  if (job?.width) meta.push(dimensions(job.width, job.height));
-  if (job?.frames > 1) meta.push(`${job.frames} frames`);
+  const meta = isMedia(item) ? mediaMeta(item) : [
+    bytes(job?.originalSize ?? item.file?.size),
+    formatName(job?.inputFormat),
+    dimensions(job?.width, job?.height),
+    job?.frames > 1 ? `${job.frames} frames` : '',
+  ];
   card.meta.textContent = meta.filter(Boolean).join(' · ');
 
   let progress = 0;
@@ -135,8 +138,7 @@ export function render(item) {
   if (completed) {
     card.result.replaceChildren(
       strong(bytes(job.optimizedSize)),
-      ` · ${formatName(job.outputFormat)}`,
-      job.outputWidth ? ` · ${dimensions(job.outputWidth, job.outputHeight)}` : '',
+      ...resultFacts(job).map(fact => ` · ${fact}`),
     );
     const look = lookText(job);
     const told = look ? `${outcomeText(job)} ${look}` : outcomeText(job);

@@ -2,6 +2,12 @@
 
 const FORMAT_NAMES = {
   jpeg: 'JPEG', png: 'PNG', webp: 'WebP', gif: 'GIF', tiff: 'TIFF', heif: 'HEIF', avif: 'AVIF', svg: 'SVG', svgz: 'SVGZ',
+  webm: 'WebM', mpegts: 'MPEG-TS', ogg: 'Ogg Vorbis', opus: 'Opus',
+};
+/** ffprobe's codec names as people know them; others are shown in capitals. */
+const CODEC_NAMES = {
+  h264: 'H.264', hevc: 'HEVC', av1: 'AV1', vp9: 'VP9', vp8: 'VP8', mpeg4: 'MPEG-4', aac: 'AAC', opus: 'Opus', mp3: 'MP3',
+  flac: 'FLAC', vorbis: 'Vorbis',
 };
 
 /** Output formats that stay shapes (SVG, and SVG compressed with gzip). */
@@ -10,6 +16,22 @@ export const isVector = format => format === 'svg' || format === 'svgz';
 export function formatName(format) {
   if (!format) return '';
   return FORMAT_NAMES[String(format).toLowerCase()] ?? String(format).toUpperCase();
+}
+
+export function codecName(codec) {
+  if (!codec) return '';
+  const name = String(codec).toLowerCase();
+  return CODEC_NAMES[name] ?? (name.startsWith('pcm_') ? 'PCM' : name.toUpperCase());
+}
+
+/** A video's or a song's length as players show it: "0:02", "3:05", "1:02:03". */
+export function clock(totalSeconds) {
+  if (totalSeconds == null || !Number.isFinite(totalSeconds)) return '';
+  const whole = Math.max(0, Math.round(totalSeconds));
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const rest = String(whole % 60).padStart(2, '0');
+  return hours ? `${hours}:${String(minutes).padStart(2, '0')}:${rest}` : `${minutes}:${rest}`;
 }
 
 export function bytes(value) {

@@ -1,10 +1,13 @@
 // Where files come from: dropped on the window (files or whole folders), chosen with the two buttons, or pasted.
+// From a folder only images, videos and audio files are taken.
 
 import { state } from './state.js';
 import { addFiles } from './uploads.js';
 import { announce } from './announcer.js';
+import { looksLikeMedia } from './media.js';
 
 const IMAGE_NAME = /\.(jpe?g|jfif|png|webp|gif|tiff?|heic|heif|avif|svgz?)$/i;
+const NOTHING_FOUND = 'The folder holds no images, videos or audio files.';
 
 const $ = id => document.getElementById(id);
 const dropZone = $('drop-zone');
@@ -37,8 +40,8 @@ export function listenForFiles() {
     fileInput.value = '';
   });
   folderInput.addEventListener('change', () => {
-    const files = [...folderInput.files].filter(looksLikeImage);
-    if (!files.length) announce('The folder holds no images.');
+    const files = [...folderInput.files].filter(wanted);
+    if (!files.length) announce(NOTHING_FOUND);
     addFiles(files);
     folderInput.value = '';
   });
@@ -70,7 +73,7 @@ async function readEntries(entries) {
   const walk = async (entry, inFolder, depth) => {
     if (entry.isFile) {
       const file = await new Promise(resolve => entry.file(resolve, () => resolve(null)));
-      if (file && (!inFolder || looksLikeImage(file))) files.push(file);
+      if (file && (!inFolder || wanted(file))) files.push(file);
     } else if (entry.isDirectory && depth < 16) {
       const reader = entry.createReader();
       for (;;) {
@@ -81,13 +84,13 @@ async function readEntries(entries) {
     }
   };
   for (const entry of entries) await walk(entry, false, 0);
-  if (!files.length) announce('The folder holds no images.');
+  if (!files.length) announce(NOTHING_FOUND);
   return files;
 }
 
-/** Files found in a folder: images only, hidden files (.DS_Store and the like) skipped. */
-function looksLikeImage(file) {
-  return !file.name.startsWith('.') && (file.type.startsWith('image/') || IMAGE_NAME.test(file.name));
+/** Files found in a folder: images, videos and audio; hidden files (.DS_Store and the like) skipped. */
+function wanted(file) {
+  return !file.name.startsWith('.') && (file.type.startsWith('image/') || IMAGE_NAME.test(file.name) || looksLikeMedia(file));
 }
 
 /** Pasted images; one without a real name (a screenshot is "image.png") gets a dated one. */

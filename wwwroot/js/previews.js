@@ -5,6 +5,7 @@
 import { fetchDownload, imageSource, previewUrl } from './api.js';
 import { formatName, isVector } from './format.js';
 import { showNotice } from './card-actions.js';
+import { isMedia, pausePlayers, showPlayers } from './media.js';
 
 /** Keeps a blob: URL to revoke when the card goes. */
 export function track(item, url) {
@@ -66,8 +67,13 @@ export function toggleCompare(item) {
   card.compareToggle.setAttribute('aria-expanded', String(open));
   card.compareToggle.textContent = open ? 'Hide comparison' : 'Compare';
   card.compareToggle.setAttribute('aria-label', `${open ? 'Hide comparison of' : 'Compare'} ${item.name}`);
+  if (!open) pausePlayers(item);
   if (!open || item.compareLoaded) return;
   item.compareLoaded = true;
+  if (isMedia(item)) {
+    showPlayers(item); // a video or a song is compared by playing both
+    return;
+  }
   const job = item.job;
   const width = job.outputWidth || job.width;
   const height = job.outputHeight || job.height;

@@ -1,12 +1,16 @@
 // The settings panel: defaults from the server, choices remembered in localStorage, invalid values explained by
-// POST /api/process/validate-settings (after the browser's own checks).
+// POST /api/process/validate-settings (after the browser's own checks). Images take the fields above the "Video and
+// audio" part (media-settings.js); videos and songs take that part plus the largest size and metadata fields.
 
 import { ApiError, validateSettings } from './api.js';
 import { formatName } from './format.js';
+import { MediaSettings } from './media-settings.js';
 
 const STORAGE = 'fileoptimizer.settings';
 const FALLBACK_DEFAULTS = { format: 'original', quality: null, maxWidth: null, maxHeight: null, stripMetadata: true };
 const FIELDS = ['format', 'quality', 'target', 'maxWidth', 'maxHeight', 'stripMetadata'];
+/** The image fields that also apply to videos and songs. */
+const SHARED = ['maxWidth', 'maxHeight', 'stripMetadata'];
 /** The target names the page offers, by the SSIMULACRA2 score the server answers with. */
 const TARGETS = { 90: 'visually-lossless', 85: 'excellent', 80: 'high', 70: 'good' };
 
@@ -34,6 +38,7 @@ class SettingsPanel {
       this.refresh();
       this.scheduleValidation();
     };
+    this.media = new MediaSettings(changed);
     this.form.addEventListener('submit', event => event.preventDefault());
     this.format.addEventListener('change', changed);
     this.target.addEventListener('change', changed);
@@ -46,6 +51,7 @@ class SettingsPanel {
     this.strip.addEventListener('change', changed);
     $('reset-settings').addEventListener('click', () => {
       localStorage.removeItem(STORAGE);
+      this.media.reset();
       this.apply(this.defaults);
       changed();
     });
@@ -87,8 +93,8 @@ class SettingsPanel {
     this.serverErrors = {};
   }
 
-  /** The settings object the API takes; absent values mean "the server's preset". */
-  current() {
+  /** The settings object the API takes for a family's files; absent values mean "the server's preset". */
+  current(family = 'image') {
     const settings = { format: this.format.value, stripMetadata: this.strip.checked };
     if (this.qualityAuto.checked) settings.target = this.target.value;
     else settings.quality = Number(this.quality.value);
@@ -96,29 +102,31 @@ class SettingsPanel {
     const height = this.maxHeight.value.trim();
     if (width) settings.maxWidth = Number(width);
     if (height) settings.maxHeight = Number(height);
-    return settings;
+    return family === 'image' ? settings : this.media.current(family, settings);
   }
 
   save() {
     localStorage.setItem(STORAGE, JSON.stringify({ ...this.current(), quality: this.qualityAuto.checked ? null : Number(this.quality.value) }));
   }
 
-  /** Messages per field: the browser's checks, then what the server said of the same values. */
-  errors() {
+  /** Messages per field of a family's settings: the browser's checks, then what the server said of the same values. */
+  errors(family = 'image') {
     const errors = {};
     for (const [key, input] of [['maxWidth', this.maxWidth], ['maxHeight', this.maxHeight]]) {
       const text = input.value.trim();
       if (input.validity.badInput || (text && !/^\d+$/.test(text))) errors[key] = ['Must be a whole number of pixels, or empty for no limit.'];
       else if (text && (Number(text) < 1 || Number(text) > 65535)) errors[key] = ['Must be from 1 to 65535 pixels, or empty for no limit.'];
     }
-    return { ...this.serverErrors, ...errors };
+    const all = { ...this.serverErrors, ...errors };
+    if (family === 'image') return all;
+    return { ...Object.fromEntries(Object.entries(all).filter(([field]) => SHARED.includes(field))), ...this.media.errors(family) };
   }
 
-  isValid() { return Object.keys(this.errors()).length === 0; }
+  isValid(family = 'image') { return Object.keys(this.errors(family)).length === 0; }
 
-  /** A sentence listing what is wrong, for a file that could not be sent. */
-  problemText() {
-    const errors = this.errors();
+  /** A sentence listing what is wrong, for a file of this family that could not be sent. */
+  problemText(family = 'image') {
+    const errors = this.errors(family);
     return Object.entries(errors).map(([field, messages]) => `${label(field)}: ${messages.join(' ')}`).join(' ');
   }
 
@@ -142,6 +150,7 @@ class SettingsPanel {
     const general = $('settings-error');
     general.textContent = other.map(([field, messages]) => `${label(field)}: ${messages.join(' ')}`).join(' ');
     general.hidden = other.length === 0;
+    this.media.refresh(this.media.errors());
 
     const settings = this.current();
     const parts = [settings.format === 'original' ? 'Same format' : formatName(settings.format)];
@@ -195,7 +204,10 @@ function pick(values) {
 }
 
 function label(field) {
-  return { format: 'Output format', quality: 'Quality', maxWidth: 'Maximum width', maxHeight: 'Maximum height', stripMetadata: 'Metadata' }[field] ?? field;
+  return {
+    format: 'Output format', quality: 'Quality', maxWidth: 'Maximum width', maxHeight: 'Maximum height', stripMetadata: 'Metadata',
+    maxFps: 'Largest frame rate', audioBitrate: 'Sound bitrate',
+  }[field] ?? field;
 }
 
 /** The page's one settings panel. */

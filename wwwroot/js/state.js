@@ -23,7 +23,7 @@ export const state = {
   server: {
     maxFileSize: null,
     maxBatchFiles: 5,
-    inputFormats: ['JPEG', 'PNG', 'WebP', 'GIF', 'TIFF', 'HEIF/AVIF', 'SVG'],
+    inputFormats: ['JPEG', 'PNG', 'WebP', 'GIF', 'TIFF', 'HEIF/AVIF', 'SVG', 'MP4', 'MOV', 'WebM', 'MKV', 'MP3', 'M4A', 'WAV', 'FLAC', 'Ogg', 'Opus'],
   },
   /** The key sent as X-API-Key with every request; '' for none. */
   apiKey: '',

@@ -11,6 +11,7 @@ import { refresh, update, watch } from './live-feed.js';
 import { remember } from './history.js';
 import { updateSummary, checkAllDone } from './summary.js';
 import { announce } from './announcer.js';
+import { familyOf } from './media.js';
 
 const PARALLEL_UPLOADS = 2;
 const BATCH_BYTES = 64 * 1000 * 1000;
@@ -49,15 +50,15 @@ export function pump() {
     for (const item of queue) render(item);
     return;
   }
-  if (queue.length && !settings.isValid()) {
-    const reason = new Error(`The settings are not valid (${settings.problemText()}). Fix them, then retry.`);
-    for (const item of queue.splice(0)) {
+  const held = queue.filter(item => !settings.isValid(familyOf(item)));
+  if (held.length) {
+    for (const item of held) {
+      queue.splice(queue.indexOf(item), 1);
       item.phase = 'error';
-      item.error = reason;
+      item.error = new Error(`The settings are not valid (${settings.problemText(familyOf(item))}). Fix them, then retry.`);
       render(item);
     }
     updateSummary();
-    return;
   }
   while (state.uploading < PARALLEL_UPLOADS && queue.length) {
     const limit = Math.max(1, state.server.maxBatchFiles);
@@ -65,7 +66,8 @@ export function pump() {
     let total = 0;
     while (queue.length && batch.length < limit) {
       const next = queue[0];
-      if (batch.length && (next.single || total + next.file.size > BATCH_BYTES)) break;
+      // One request carries one set of settings: images, videos and songs go in requests of their own.
+      if (batch.length && (next.single || total + next.file.size > BATCH_BYTES || familyOf(next) !== familyOf(batch[0]))) break;
       batch.push(queue.shift());
       total += next.file.size;
       if (next.single) break;
@@ -93,7 +95,7 @@ async function send(batch) {
     }
   });
   try {
-    const results = await upload(batch.map(item => item.file), settings.current(), onProgress);
+    const results = await upload(batch.map(item => item.file), settings.current(familyOf(batch[0])), onProgress);
     results.forEach((result, index) => (result.job ? accepted(batch[index], result.job) : fail(batch[index], result.error)));
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -131,10 +133,14 @@ function accepted(item, upload) {
     progress: reused ? 100 : 0,
     attempts: 0,
     fileName: upload.fileName,
+    type: upload.type,
     inputFormat: upload.format,
     width: upload.width,
     height: upload.height,
     frames: upload.frames,
+    duration: upload.duration,
+    codecs: upload.codecs,
+    frameRate: upload.frameRate,
     originalSize: upload.size,
     settings: upload.settings,
     eta: upload.estimatedTime,

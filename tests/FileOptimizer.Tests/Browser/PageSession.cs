@@ -170,6 +170,9 @@ public sealed partial class PageSession : IAsyncDisposable
         ".gif" => "image/gif",
         ".webp" => "image/webp",
         ".svg" => "image/svg+xml",
+        ".mp4" => "video/mp4",
+        ".webm" => "video/webm",
+        ".mp3" => "audio/mpeg",
         _ => "application/octet-stream",
     };
 
