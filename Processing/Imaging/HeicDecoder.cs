@@ -147,7 +147,7 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
     {
         var name = Path.GetFileName(program);
         // libheif 1.17 renamed heif-convert to heif-dec; the default finds either.
-        var path = Locate(program) ?? (program == new HeicOptions().Decoder ? Locate("heif-dec") : null);
+        var path = ToolProcess.Locate(program) ?? (program == new HeicOptions().Decoder ? ToolProcess.Locate("heif-dec") : null);
         HeicSupport support;
         if (path is null)
         {
@@ -193,19 +193,6 @@ public sealed partial class HeicDecoder(IOptions<HeicOptions> options, ILogger<H
             .TakeWhile(line => line.StartsWith("- ", StringComparison.Ordinal))
             .Select(line => line[2..].Split(" = ", 2) is [_, var description] ? description.Trim() : line[2..].Trim())
             .ToList();
-
-    /// <summary>A program name looked up on PATH, or a path; null when there is no such file.</summary>
-    private static string? Locate(string program)
-    {
-        if (program.Contains('/', StringComparison.Ordinal))
-        {
-            return File.Exists(program) ? Path.GetFullPath(program) : null;
-        }
-
-        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, program))
-            .FirstOrDefault(File.Exists);
-    }
 
     /// <summary>The only variables the decoder sees: where libheif finds its plugins and libraries.</summary>
     private static Dictionary<string, string> PassedEnvironment() => PassedVariables

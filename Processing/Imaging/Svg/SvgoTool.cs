@@ -102,7 +102,7 @@ public sealed partial class SvgoTool(IOptions<SvgOptions> options, IHostEnvironm
     {
         const string purpose = "minifies SVG (without it, SVG is sanitised but not minified)";
         var script = Installed(contentRoot, options.Svgo);
-        var node = Locate(options.Node);
+        var node = ToolProcess.Locate(options.Node);
         string? problem = null;
         string? version = null;
         string? nodeName = null;
@@ -158,18 +158,6 @@ public sealed partial class SvgoTool(IOptions<SvgOptions> options, IHostEnvironm
     }
 
     /// <summary>A path as given, or the first match of a bare name on PATH.</summary>
-    private static string? Locate(string program)
-    {
-        if (program.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal))
-        {
-            return File.Exists(program) ? Path.GetFullPath(program) : null;
-        }
-
-        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, program))
-            .FirstOrDefault(File.Exists);
-    }
-
     private static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "no message";
 
