@@ -36,7 +36,14 @@ public static class UploadReader
     /// <summary>Longest accepted text field (settings JSON and flags).</summary>
     private const int MaxFieldLength = SettingsParser.MaxJsonLength;
 
-    private const int BufferSize = 128 * 1024;
+    /// <summary>
+    /// The multipart reader's own buffer, which bounds each read of a section: at its default (4 KB) a 1.5 MB photo took
+    /// some 400 reads and as many file writes.
+    /// </summary>
+    private const int ReadBufferSize = 64 * 1024;
+
+    /// <summary>Bytes gathered before each write to the file.</summary>
+    private const int BufferSize = 256 * 1024;
 
     public enum Failure
     {
@@ -62,7 +69,7 @@ public static class UploadReader
             return (form, Failure.NotMultipart);
         }
 
-        var reader = new MultipartReader(boundary.Value!, request.Body) { BodyLengthLimit = null };
+        var reader = new MultipartReader(boundary.Value!, request.Body, ReadBufferSize) { BodyLengthLimit = null };
         try
         {
             while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
@@ -143,19 +150,21 @@ public static class UploadReader
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = 0;
-            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous | FileOptions.SequentialScan))
+            // Written synchronously, a full buffer at a time: the page cache takes it at once, where an asynchronous write
+            // on Linux is one more trip through the thread pool for every chunk.
+            using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.SequentialScan))
             {
-                int read;
-                while ((read = await section.Body.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+                int filled;
+                while ((filled = await FillAsync(section.Body, buffer, cancellationToken)) > 0)
                 {
-                    size += read;
+                    size += filled;
                     if (size > maxFileSize)
                     {
                         return null;
                     }
 
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    hash.AppendData(buffer, 0, filled);
+                    file.Write(buffer, 0, filled);
                 }
             }
 
@@ -171,6 +180,19 @@ public static class UploadReader
                 JobStore.DeleteDirectory(directory);
             }
         }
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the section ends: the bytes read, 0 at the end.</summary>
+    private static async Task<int> FillAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        int read;
+        while (filled < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+        {
+            filled += read;
+        }
+
+        return filled;
     }
 
     private static async Task<string?> ReadFieldAsync(Stream body, CancellationToken cancellationToken)

@@ -24,6 +24,13 @@ public sealed partial class JobWorker(
 {
     private static readonly TimeSpan IdleBeforeMemoryRelease = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Progress is applied at most this often (the first report and 100 always): each applied step is a new record, an
+    /// event to every stream and a cache write, and libvips reports every percent, a hundred times in a 50 ms job.
+    /// Streams send progress at most every 200 ms anyway.
+    /// </summary>
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly CancellationTokenSource _stopTaking = new();
     private readonly CancellationTokenSource _drain = new();
 
@@ -134,10 +141,12 @@ public sealed partial class JobWorker(
         var stopwatch = Stopwatch.StartNew();
         var directory = store.DirectoryOf(job.Id);
         var work = new MediaWork(store.OriginalPath(job.Id), directory, started.Input, started.OriginalSize, started.Settings, estimator.EstimateSeconds(started));
+        long lastApplied = 0;
         var progress = new Reported(percent =>
         {
-            if (percent > job.Current.Progress)
+            if (percent > job.Current.Progress && (percent == 100 || lastApplied == 0 || time.GetElapsedTime(lastApplied) >= ProgressInterval))
             {
+                lastApplied = time.GetTimestamp();
                 store.TryApply(job, JobLifecycle.Advance(percent));
             }
         });

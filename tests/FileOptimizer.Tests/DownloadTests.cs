@@ -13,6 +13,23 @@ public sealed class DownloadTests() : ServiceTest()
         return (id, await Api.DownloadAsync(id));
     }
 
+    /// <summary>Uploads stream to disk a buffer at a time while hashed (UploadReader): every byte arrives, in order.</summary>
+    [Fact]
+    public async Task A_large_upload_is_stored_whole_with_the_sha256_of_its_bytes()
+    {
+        var bytes = await File.ReadAllBytesAsync(TestImages.LargePhoto, TestContext.Current.CancellationToken);
+        Assert.True(bytes.Length > 1_000_000, "the file must span several of the reader's buffers");
+
+        using var response = await Api.PostUploadAsync(TestImages.LargePhoto);
+
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        var body = (await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>(TestContext.Current.CancellationToken))!;
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), body.Str("sha256"));
+        Assert.Equal(bytes.Length, body.Number("size"));
+        var original = Path.Combine(App.StorageRoot, "jobs", body.Str("jobId"), "original");
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(original, TestContext.Current.CancellationToken));
+    }
+
     [Fact]
     public async Task Download_carries_the_plan_headers_validators_and_a_clean_attachment_name()
     {

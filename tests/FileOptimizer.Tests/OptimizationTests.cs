@@ -144,6 +144,36 @@ public sealed class OptimizationTests() : ServiceTest()
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(6)]
+    [InlineData(8)]
+    public async Task A_photo_shrunk_to_a_quarter_comes_out_upright_at_the_asked_size_whatever_its_orientation(int orientation)
+    {
+        // 1200 × 800 to 300 wide: the JPEG is decoded at a reduced scale before it is reduced and turned upright.
+        using var upright = Image.NewFromFile(TestImages.Photo).CopyMemory();
+        using var stored = orientation switch
+        {
+            3 => upright.Rot180(),
+            6 => upright.Rot270(),
+            8 => upright.Rot90(),
+            _ => upright.Copy(),
+        };
+        using var tagged = stored.Mutate(m => m.Set(GValue.GIntType, "orientation", orientation));
+        var path = Path.Combine(TestFiles.NewTempDirectory("resized-orientation"), $"rotated-{orientation}.jpg");
+        tagged.Jpegsave(path, q: 95);
+
+        var id = await Api.UploadAsync(path, """{"maxWidth":300,"quality":85}""");
+        var status = await Api.WaitForCompletionAsync(id);
+        using var result = Images.Open(await Api.DownloadAsync(id));
+        using var expected = upright.ThumbnailImage(300);
+
+        Assert.Equal((300, 200), (result.Width, result.Height));
+        Assert.Equal((300, 200), (status.Whole("outputWidth"), status.Whole("outputHeight")));
+        Assert.True(Images.Difference(expected, result) < 8, $"Orientation {orientation}: difference {Images.Difference(expected, result):0.0}");
+    }
+
+    [Theory]
     [InlineData("gif")]
     [InlineData("webp")]
     public async Task An_animated_gif_keeps_all_its_frames(string format)
