@@ -100,7 +100,14 @@ public sealed record QualityReceipt(
     int? EncoderQuality,
     string? Chroma,
     IReadOnlyList<QualityTrial> Searched,
-    string ChosenBecause);
+    string ChosenBecause,
+    QualitySuggestion? Suggestion = null);
+
+/// <summary>
+/// Another format that would look the same at far fewer bytes, offered when the job kept its format (a photo saved as
+/// PNG): estimated from one trial on the scored sample, scaled to the image's size.
+/// </summary>
+public sealed record QualitySuggestion(MediaFormat Format, long Bytes, int PercentSmaller, double Score);
 
 /// <summary>
 /// What one run produced: a file in the job's folder, always named by us. <paramref name="Quality"/> is the measured

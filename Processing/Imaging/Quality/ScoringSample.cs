@@ -3,28 +3,39 @@ using NetVips;
 namespace FileOptimizer.Processing.Imaging.Quality;
 
 /// <summary>
-/// Where a large image is scored: its most detailed tiles at full resolution, joined into one small image. Artifacts show
-/// where there is detail, and scoring at full resolution sees them as a viewer at 1:1 would; a downscaled copy would hide
-/// them. Tiles sit on a 64-pixel grid, so a JPEG's 16-pixel blocks and AVIF's 64-pixel superblocks line up as in the full image.
+/// Where a large image is scored: tiles at full resolution, joined into one smaller image, chosen evenly across the
+/// image's range of detail (edge strength per tile, most to least), so the sample holds smooth areas and detailed ones in
+/// the image's own proportions and scores close to the whole image, as the reference tool would score it. The most
+/// detailed tiles alone are not enough: on skies and gradients (banding, blocks) a JPEG can score 5 points worse than
+/// on its detail. Scoring at full resolution sees artifacts as a viewer at 1:1 would; a downscaled copy would hide them.
+/// Tiles sit on a 64-pixel grid, so a JPEG's 16-pixel blocks and AVIF's 64-pixel superblocks line up as in the full image.
 /// </summary>
 public sealed class ScoringSample
 {
-    /// <summary>Images up to this size are scored whole.</summary>
-    public const int MaxPixels = 512 * 1024;
+    /// <summary>The sample the search encodes and scores many times.</summary>
+    public const int SearchPixels = 512 * 1024;
+
+    /// <summary>The sample the full-size result is scored on once: images up to 2 megapixels are scored whole.</summary>
+    public const int FinalPixels = 2 * 1024 * 1024;
 
     private const int Tile = 256;
-    private const int Tiles = MaxPixels / (Tile * Tile);
     private const int Across = 4;
 
     private readonly IReadOnlyList<(int Left, int Top)> _tiles;
 
     private ScoringSample(IReadOnlyList<(int Left, int Top)> tiles) => _tiles = tiles;
 
-    /// <summary>The whole image when small, else its most detailed tiles (edge strength per tile).</summary>
-    public static ScoringSample Of(Image image)
+    /// <summary>Whether the sample is the whole image (scored exactly as the reference tool scores it).</summary>
+    public bool IsWhole => _tiles.Count == 0;
+
+    /// <summary>Pixels of the sample of an image of <paramref name="width"/> by <paramref name="height"/>.</summary>
+    public long Pixels(int width, int height) => IsWhole ? (long)width * height : (long)_tiles.Count * Tile * Tile;
+
+    /// <summary>The whole image when it has at most <paramref name="maxPixels"/>, else tiles spread over its range of detail.</summary>
+    public static ScoringSample Of(Image image, int maxPixels = SearchPixels)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if ((long)image.Width * image.Height <= MaxPixels || image.Width < Tile || image.Height < Tile)
+        if ((long)image.Width * image.Height <= maxPixels || image.Width < Tile || image.Height < Tile)
         {
             return new ScoringSample([]);
         }
@@ -37,11 +48,14 @@ public sealed class ScoringSample
         var strengths = asDouble.WriteToMemory<double>();
         var across = Math.Min(image.Width / Tile, perTile.Width);
         var down = Math.Min(image.Height / Tile, perTile.Height);
-        var chosen = (from y in Enumerable.Range(0, down)
+        var ranked = (from y in Enumerable.Range(0, down)
                       from x in Enumerable.Range(0, across)
                       orderby strengths[(y * perTile.Width) + x] descending
                       select (Left: x * Tile, Top: y * Tile))
-            .Take(Tiles)
+            .ToList();
+        var count = Math.Min(ranked.Count, maxPixels / (Tile * Tile));
+        var chosen = Enumerable.Range(0, count)
+            .Select(i => ranked[(int)((i + 0.5) * ranked.Count / count)])
             .OrderBy(t => t.Top).ThenBy(t => t.Left)
             .ToList();
         return new ScoringSample(chosen);
