@@ -1,8 +1,9 @@
 // What a card's buttons do (Retry, Remove), and taking cards off the page.
 
 import { state } from './state.js';
-import { ApiError, deleteJob, retryJob } from './api.js';
+import { ApiError, deleteJob, processJob, retryJob } from './api.js';
 import { settings } from './settings.js';
+import { setZoom } from './compare-zoom.js';
 import { render } from './card.js';
 import { enqueue, pump } from './uploads.js';
 import { refresh, update, watch, stopIfIdle } from './live-feed.js';
@@ -38,6 +39,26 @@ export async function retry(item) {
       if (error.conflict) await refresh(item);
       showNotice(item, error.message);
     }
+  }
+}
+
+/** The card's suggestion taken: the job is processed again in the suggested format, with its other settings. */
+export async function takeSuggestion(item) {
+  const format = item.job?.quality?.suggestion?.format;
+  if (!format) return;
+  try {
+    const job = await processJob(item.job.id, { ...item.job.settings, format });
+    item.notice = null;
+    // The result changes: the comparison shows the new one when it is opened again.
+    item.compareLoaded = false;
+    item.fullSizeLoaded = false;
+    setZoom(item, 0);
+    update(item, job, true);
+    watch();
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.conflict) await refresh(item);
+    showNotice(item, error.message);
   }
 }
 

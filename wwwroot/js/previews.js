@@ -37,7 +37,7 @@ export function showThumb(item) {
 }
 
 /** Shows the first of the addresses that loads; resolves to false when none does. */
-async function loadImage(item, img, urls) {
+export async function loadImage(item, img, urls) {
   for (const url of urls) {
     if (!url) continue;
     let source;

@@ -4,8 +4,8 @@ namespace FileOptimizer.Processing.Imaging.Quality;
 
 /// <summary>
 /// When a job keeps a lossless or palette format (a photo saved as PNG), one trial of AVIF (WebP where AVIF cannot be
-/// written) on the scored sample tells whether that format would look the same at far fewer bytes. One encode at AVIF's
-/// trial effort and one score of the sample: the cost is bounded, and only such jobs pay it.
+/// written) on the scored sample tells whether that format would look the same at far fewer bytes. At most two encodes at
+/// AVIF's trial effort and their scores on the sample: the cost is bounded, and only such jobs pay it.
 /// </summary>
 public static class QualitySuggestions
 {
@@ -28,8 +28,16 @@ public static class QualitySuggestions
 
         var (floor, ceiling) = QualitySearch.Range(format);
         var quality = Math.Clamp(EncoderPresets.DefaultQuality(format) + (int)Math.Round((settings.Target - QualityTargets.High) * QualityPerPoint), floor, ceiling);
-        var (bytes, score) = QualitySearch.Try(
-            sample, EncoderChoice.Preset(format, quality), settings with { Lossless = false }, format == MediaFormat.Avif ? QualityEngine.AvifTrialEffort : null);
+        var lossy = settings with { Lossless = false };
+        int? effort = format == MediaFormat.Avif ? QualityEngine.AvifTrialEffort : null;
+        var (bytes, score) = QualitySearch.Try(sample, EncoderChoice.Preset(format, quality), lossy, effort);
+        if (score < settings.Target + QualitySearch.Margin && quality < ceiling)
+        {
+            // Short of the target (noise, fine colour): one more trial, as far up as the score was short.
+            quality = Math.Min(ceiling, quality + Math.Clamp((int)Math.Round((settings.Target + QualitySearch.Margin - score) * 3) + 5, 5, 30));
+            (bytes, score) = QualitySearch.Try(sample, EncoderChoice.Preset(format, quality), lossy, effort);
+        }
+
         if (score < settings.Target + QualitySearch.Margin)
         {
             return null;
