@@ -2,11 +2,25 @@ using NetVips;
 
 namespace FileOptimizer.Processing.Imaging;
 
-/// <summary>One way to encode: the format, the encoder quality, and whether chroma keeps full resolution (JPEG and AVIF 4:4:4).</summary>
+/// <summary>
+/// One way to encode: the format, the encoder quality, and whether colour detail is kept in full: JPEG and AVIF chroma at
+/// 4:4:4 rather than 4:2:0, WebP's sharp YUV conversion (libwebp's slower RGB to YUV that keeps colour edges).
+/// </summary>
 public sealed record EncoderChoice(MediaFormat Format, int Quality, bool FullChroma = false, bool Lossless = false)
 {
-    /// <summary>"4:4:4" or "4:2:0" where the format subsamples chroma; null where it does not (PNG, GIF, WebP with sharp YUV).</summary>
-    public string? Chroma => Format is MediaFormat.Jpeg or MediaFormat.Avif ? (FullChroma ? "4:4:4" : "4:2:0") : null;
+    /// <summary>Quality at which libvips keeps JPEG and AVIF chroma in full by itself (subsample mode "auto").</summary>
+    private const int FullChromaFrom = 90;
+
+    /// <summary>The preset way for a fixed quality: WebP with sharp YUV, chroma as libvips chooses.</summary>
+    public static EncoderChoice Preset(MediaFormat format, int quality) => new(format, quality, FullChroma: format == MediaFormat.Webp);
+
+    /// <summary>"4:4:4" or "4:2:0" (JPEG, AVIF), "sharp YUV" or "4:2:0" (lossy WebP); null for PNG and GIF.</summary>
+    public string? Chroma => Format switch
+    {
+        MediaFormat.Jpeg or MediaFormat.Avif => FullChroma || Quality >= FullChromaFrom ? "4:4:4" : "4:2:0",
+        MediaFormat.Webp when !Lossless => FullChroma ? "sharp YUV" : "4:2:0",
+        _ => null,
+    };
 }
 
 /// <summary>
@@ -70,7 +84,7 @@ public static class Encoder
             },
             MediaFormat.Webp => new VOption
             {
-                { "Q", quality }, { "lossless", settings.Lossless }, { "smart_subsample", true }, { "effort", effort }, { "keep", keep },
+                { "Q", quality }, { "lossless", settings.Lossless }, { "smart_subsample", choice.FullChroma }, { "effort", effort }, { "keep", keep },
             },
             MediaFormat.Avif => new VOption
             {

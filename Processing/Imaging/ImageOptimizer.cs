@@ -58,6 +58,7 @@ public static class ImageOptimizer
                 };
             }
 
+            receipt = receipt is null ? null : receipt with { Suggestion = receipt.Suggestion.Against(size) };
             var resultFile = "result" + output.Extension();
             File.Move(temporary, Path.Combine(work.Directory, resultFile), overwrite: true);
             progress.Report(100);
@@ -77,7 +78,7 @@ public static class ImageOptimizer
         using var image = Load(work.OriginalPath, work.Input, settings, work.Input.Frames > 1 && output.SupportsAnimation());
         using var prepared = Prepare(image, flatten: !output.SupportsAlpha());
         prepared.SetProgress(progress, cancellationToken);
-        Encoder.Save(prepared, temporary, new EncoderChoice(output, settings.QualityFor(output)), settings);
+        Encoder.Save(prepared, temporary, EncoderChoice.Preset(output, settings.QualityFor(output)), settings);
         return (output, prepared.Width, prepared.PageHeight, null);
     }
 

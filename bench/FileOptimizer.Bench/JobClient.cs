@@ -62,18 +62,24 @@ public sealed class JobClient(HttpClient http) : IDisposable
     /// <summary>Waits for the job to finish and downloads its result.</summary>
     public async Task<JobResult> CheckAsync(string jobId, CancellationToken cancellationToken)
     {
-        var (status, processing) = await WaitAsync(jobId, cancellationToken);
+        var job = await FinishAsync(jobId, cancellationToken);
+        var status = job.GetProperty("status").GetString();
+        var processing = ProcessingTime(job);
         if (status != "completed")
         {
             return new JobResult($"ended {status}", processing);
         }
 
-        var (code, bytes) = await DownloadAsync(jobId, cancellationToken);
+        var (code, bytes) = await DownloadAsync(jobId, Stream.Null, cancellationToken);
         return new JobResult(code == (int)HttpStatusCode.OK && bytes > 0 ? null : $"download answered {code} with {bytes} bytes", processing);
     }
 
-    /// <summary>Reads GET /api/status/{id}/events until its "end" event: the job's final status (completed, failed, ...) and its processing time.</summary>
-    private async Task<(string Status, TimeSpan Processing)> WaitAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>The processing time the server reports on a job (zero when it has none).</summary>
+    public static TimeSpan ProcessingTime(JsonElement job) =>
+        TimeSpan.FromMilliseconds(job.TryGetProperty("processingTime", out var time) && time.ValueKind == JsonValueKind.Number ? time.GetInt64() : 0);
+
+    /// <summary>Reads GET /api/status/{id}/events until its "end" event: the job as it ended (status completed, failed, ...).</summary>
+    public async Task<JsonElement> FinishAsync(string jobId, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -90,9 +96,7 @@ public sealed class JobClient(HttpClient http) : IDisposable
                 else if (ended && line.StartsWith("data: ", StringComparison.Ordinal))
                 {
                     using var json = JsonDocument.Parse(line["data: ".Length..]);
-                    var job = json.RootElement;
-                    var milliseconds = job.TryGetProperty("processingTime", out var time) && time.ValueKind == JsonValueKind.Number ? time.GetInt64() : 0;
-                    return (job.GetProperty("status").GetString() ?? "", TimeSpan.FromMilliseconds(milliseconds));
+                    return json.RootElement.Clone();
                 }
             }
 
@@ -100,8 +104,8 @@ public sealed class JobClient(HttpClient http) : IDisposable
         }
     }
 
-    /// <summary>GET /api/download/{id}: the HTTP status and the bytes received.</summary>
-    private async Task<(int Status, long Bytes)> DownloadAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>GET /api/download/{id} into <paramref name="target"/>: the HTTP status and the bytes received.</summary>
+    public async Task<(int Status, long Bytes)> DownloadAsync(string jobId, Stream target, CancellationToken cancellationToken)
     {
         using var response = await SendAsync($"/api/download/{jobId}", cancellationToken);
         if (response.StatusCode != HttpStatusCode.OK)
@@ -115,6 +119,7 @@ public sealed class JobClient(HttpClient http) : IDisposable
         int read;
         while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
         {
+            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             total += read;
         }
 

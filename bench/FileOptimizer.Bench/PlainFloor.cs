@@ -60,7 +60,7 @@ public static class PlainFloor
             : Image.NewFromFile(file.FullName, access: Enums.Access.Sequential))
         using (var image = loaded.Autorot())
         {
-            Encoder.Save(image, path, new EncoderChoice(output, settings.QualityFor(output)), settings);
+            Encoder.Save(image, path, EncoderChoice.Preset(output, settings.QualityFor(output)), settings);
         }
 
         File.Delete(path);

@@ -1,6 +1,6 @@
 using FileOptimizer.Bench;
 
-// dotnet run -c Release --project bench/FileOptimizer.Bench -- [throughput|load|metric|small|resize|svg|media] [options]
+// dotnet run -c Release --project bench/FileOptimizer.Bench -- [throughput|load|metric|small|resize|svg|media|quality] [options]
 var arguments = BenchArguments.Parse(args);
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -19,6 +19,7 @@ var exitCode = arguments.Mode switch
     BenchArguments.Resize => await ResizeBench.RunAsync(arguments, stop.Token),
     BenchArguments.Svg => SvgBench.Run(arguments, stop.Token),
     BenchArguments.Media => await MediaBench.RunAsync(arguments, stop.Token),
+    BenchArguments.QualityMode => await QualityBench.RunAsync(arguments, stop.Token),
     _ => await LoadBench.RunAsync(arguments, stop.Token),
 };
 if (exitCode == 0 && Report.Missed > 0)

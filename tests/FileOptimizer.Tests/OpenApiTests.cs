@@ -48,6 +48,28 @@ public sealed class OpenApiTests
         Assert.Equal(["status", "timestamp", "durationMs", "checks"], health.Select(p => p.Key));
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_quality_by_target_the_formats_and_the_receipt_with_its_suggestion()
+    {
+        var schemas = (await DocumentAsync())["components"]!["schemas"]!;
+
+        (string Schema, string Property, string Says)[] described =
+        [
+            ("OptimizationSettings", "quality", "auto"), ("OptimizationSettings", "target", "30-95"), ("OptimizationSettings", "format", "auto"),
+            ("OptimizationSettings", "formats", "auto"), ("QualityReceipt", "score", "2 megapixels"), ("QualityReceipt", "target", "fixed quality"),
+            ("QualityReceipt", "searched", "sample"), ("QualityReceipt", "suggestion", "30 %"), ("QualitySuggestion", "bytes", "Estimated"),
+            ("QualitySuggestion", "percentSmaller", "percent"), ("QualityTrial", "chroma", "sharp YUV"),
+        ];
+        Assert.All(described, d =>
+        {
+            var property = schemas[d.Schema]?["properties"]?[d.Property];
+            // A nullable object is "oneOf": [null, the reference with the description].
+            var description = property?["description"]?.GetValue<string>()
+                ?? property?["oneOf"]?.AsArray().Select(o => o?["description"]?.GetValue<string>()).FirstOrDefault(o => o is not null);
+            Assert.True(description?.Contains(d.Says, StringComparison.Ordinal) == true, $"{d.Schema}.{d.Property}: {description ?? "no description"}");
+        });
+    }
+
     /// <summary>The OpenAPI document of a fresh service.</summary>
     private static async Task<JsonObject> DocumentAsync()
     {

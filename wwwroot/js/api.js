@@ -147,6 +147,8 @@ export const listJobs = (page, limit = 100) => request('GET', `/api/status?page=
 export const getJob = id => request('GET', `/api/status/${id}`);
 export const deleteJob = id => request('DELETE', `/api/status/${id}`);
 export const retryJob = id => request('POST', `/api/status/${id}/retry`);
+/** Processes a finished job again (new result from the same original) with these settings. */
+export const processJob = (id, settings) => request('POST', `/api/process/${id}`, { settings });
 export const validateSettings = settings => request('POST', '/api/process/validate-settings', settings);
 export const previewUrl = (id, of, size) => `/api/download/${id}/preview?size=${size}&of=${of}`;
 export const originalUrl = id => `/api/download/${id}/original`;

@@ -1,8 +1,9 @@
 // What a card's buttons do (Retry, Remove), and taking cards off the page.
 
 import { state } from './state.js';
-import { ApiError, deleteJob, retryJob } from './api.js';
+import { ApiError, deleteJob, processJob, retryJob } from './api.js';
 import { settings } from './settings.js';
+import { setZoom } from './compare-zoom.js';
 import { render } from './card.js';
 import { enqueue, pump } from './uploads.js';
 import { refresh, update, watch, stopIfIdle } from './live-feed.js';
@@ -28,17 +29,33 @@ export async function retry(item) {
     return;
   }
   if (item.phase === 'server' && (item.job.status === 'failed' || item.job.status === 'cancelled')) {
-    try {
-      const job = await retryJob(item.job.id);
-      item.notice = null;
-      update(item, job, true);
-      watch();
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      if (error.conflict) await refresh(item);
-      showNotice(item, error.message);
-    }
+    await requeue(item, () => retryJob(item.job.id));
   }
+}
+
+/** Queues the job again on the server with <call>, then follows it; a refusal shows on the card. */
+async function requeue(item, call) {
+  try {
+    const job = await call();
+    item.notice = null;
+    update(item, job, true);
+    watch();
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.conflict) await refresh(item);
+    showNotice(item, error.message);
+  }
+}
+
+/** The card's suggestion taken: the job is processed again in the suggested format, with its other settings. */
+export async function takeSuggestion(item) {
+  const format = item.job?.quality?.suggestion?.format;
+  if (!format) return;
+  // The result changes: the comparison shows the new one when it is opened again.
+  item.compareLoaded = false;
+  item.fullSizeLoaded = false;
+  setZoom(item, 0);
+  await requeue(item, () => processJob(item.job.id, { ...item.job.settings, format }));
 }
 
 /** Deletes the job on the server (one already gone is fine), then the card. */

@@ -3,7 +3,8 @@
 import { state } from './state.js';
 import { bytes, percent, formatName, dimensions, eta, duration, isVector } from './format.js';
 import { showThumb, toggleCompare, setSplit, track } from './previews.js';
-import { retry, remove } from './card-actions.js';
+import { setZoom, enablePanning } from './compare-zoom.js';
+import { retry, remove, takeSuggestion } from './card-actions.js';
 import { downloadWithKey } from './downloads.js';
 import { isMedia, mediaMeta, resultFacts } from './media.js';
 
@@ -61,6 +62,11 @@ function buildCard(item) {
     state: find('.state'),
     result: find('.result'),
     outcome: find('.outcome'),
+    suggestion: find('.suggestion'),
+    suggestionText: find('.suggestion-text'),
+    takeSuggestion: find('.take-suggestion'),
+    zooms: [...li.querySelectorAll('.zoom')],
+    compareNote: find('.compare-note'),
     error: find('.error'),
     compareToggle: find('.compare-toggle'),
     download: find('.download'),
@@ -83,6 +89,9 @@ function buildCard(item) {
   item.ui.remove.addEventListener('click', () => remove(item));
   item.ui.download.addEventListener('click', event => downloadWithKey(item, event));
   item.ui.range.addEventListener('input', () => setSplit(item, Number(item.ui.range.value)));
+  item.ui.takeSuggestion.addEventListener('click', () => takeSuggestion(item));
+  for (const button of item.ui.zooms) button.addEventListener('click', () => setZoom(item, Number(button.dataset.zoom)));
+  enablePanning(item.ui.view);
   setSplit(item, 50);
 }
 
@@ -148,6 +157,14 @@ export function render(item) {
     card.badge.title = kept ? 'Already optimal: the original was kept' : `${percent(job.ratio ?? 0)} smaller`;
     card.badge.dataset.kind = kept ? 'kept' : 'saved';
     card.download.href = job.downloadUrl;
+  }
+  const suggestion = completed ? job.quality?.suggestion : null;
+  card.suggestion.hidden = !suggestion;
+  if (suggestion) {
+    const name = formatName(suggestion.format);
+    card.suggestionText.textContent = `As ${name}: ${suggestion.percentSmaller} % smaller, same look.`;
+    card.takeSuggestion.textContent = `Make it ${name}`;
+    card.takeSuggestion.setAttribute('aria-label', `Make ${item.name} ${name}, about ${bytes(suggestion.bytes)}`);
   }
 
   let error = item.notice;

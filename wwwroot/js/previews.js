@@ -39,7 +39,7 @@ export function showThumb(item) {
 }
 
 /** Shows the first of the addresses (or of the blob: URLs made by a function) that loads; resolves to false when none does. */
-async function loadImage(item, img, urls) {
+export async function loadImage(item, img, urls) {
   for (const url of urls) {
     if (!url) continue;
     let source;

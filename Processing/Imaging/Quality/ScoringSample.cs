@@ -3,28 +3,39 @@ using NetVips;
 namespace FileOptimizer.Processing.Imaging.Quality;
 
 /// <summary>
-/// Where a large image is scored: its most detailed tiles at full resolution, joined into one small image. Artifacts show
-/// where there is detail, and scoring at full resolution sees them as a viewer at 1:1 would; a downscaled copy would hide
-/// them. Tiles sit on a 64-pixel grid, so a JPEG's 16-pixel blocks and AVIF's 64-pixel superblocks line up as in the full image.
+/// Where a large image is scored: tiles at full resolution, joined into one smaller image, chosen evenly across the
+/// image's range of detail (edge strength per tile, most to least), so the sample holds smooth areas and detailed ones in
+/// the image's own proportions and scores close to the whole image, as the reference tool would score it. The most
+/// detailed tiles alone are not enough: on skies and gradients (banding, blocks) a JPEG can score 5 points worse than
+/// on its detail. Scoring at full resolution sees artifacts as a viewer at 1:1 would; a downscaled copy would hide them.
+/// Tiles sit on a 64-pixel grid, so a JPEG's 16-pixel blocks and AVIF's 64-pixel superblocks line up as in the full image.
 /// </summary>
 public sealed class ScoringSample
 {
-    /// <summary>Images up to this size are scored whole.</summary>
-    public const int MaxPixels = 512 * 1024;
+    /// <summary>The sample the search encodes and scores many times.</summary>
+    public const int SearchPixels = 512 * 1024;
+
+    /// <summary>The sample the full-size result is scored on once: images up to 2 megapixels are scored whole.</summary>
+    public const int FinalPixels = 2 * 1024 * 1024;
 
     private const int Tile = 256;
-    private const int Tiles = MaxPixels / (Tile * Tile);
     private const int Across = 4;
 
     private readonly IReadOnlyList<(int Left, int Top)> _tiles;
 
     private ScoringSample(IReadOnlyList<(int Left, int Top)> tiles) => _tiles = tiles;
 
-    /// <summary>The whole image when small, else its most detailed tiles (edge strength per tile).</summary>
-    public static ScoringSample Of(Image image)
+    /// <summary>Whether the sample is the whole image (scored exactly as the reference tool scores it).</summary>
+    public bool IsWhole => _tiles.Count == 0;
+
+    /// <summary>Pixels of the sample of an image of <paramref name="width"/> by <paramref name="height"/>.</summary>
+    public long Pixels(int width, int height) => IsWhole ? (long)width * height : (long)_tiles.Count * Tile * Tile;
+
+    /// <summary>The whole image when it has at most <paramref name="maxPixels"/>, else tiles spread over its range of detail.</summary>
+    public static ScoringSample Of(Image image, int maxPixels = SearchPixels)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (ScoredWhole(image))
+        if (ScoredWhole(image, maxPixels))
         {
             return new ScoringSample([]);
         }
@@ -32,37 +43,40 @@ public sealed class ScoringSample
         using var grey = image.Colourspace(Enums.Interpretation.Bw);
         using var luminance = grey.ExtractBand(0);
         using var edges = luminance.Sobel();
-        return Where(edges);
+        var ranked = Ranked(edges);
+        var count = Math.Min(ranked.Count, maxPixels / (Tile * Tile));
+        return Sample(Enumerable.Range(0, count).Select(i => ranked[(int)((i + 0.5) * ranked.Count / count)]));
     }
 
     /// <summary>
-    /// The whole image when small, else the tiles where <paramref name="strength"/> (one band, the image's size) is highest:
-    /// the edges of a photo, or where two renderings of a drawing differ.
+    /// The whole image when it has at most <see cref="SearchPixels"/>, else the tiles where <paramref name="strength"/>
+    /// (one band, the image's size) is highest: where two renderings of a drawing differ, so a change anywhere is looked at.
     /// </summary>
     public static ScoringSample Where(Image strength)
     {
         ArgumentNullException.ThrowIfNull(strength);
-        if (ScoredWhole(strength))
-        {
-            return new ScoringSample([]);
-        }
+        return ScoredWhole(strength, SearchPixels) ? new ScoringSample([]) : Sample(Ranked(strength).Take(SearchPixels / (Tile * Tile)));
+    }
 
+    /// <summary>The tiles on the grid, strongest first by the mean of <paramref name="strength"/> over each.</summary>
+    private static List<(int Left, int Top)> Ranked(Image strength)
+    {
         using var perTile = strength.Shrink(Tile, Tile);
         using var asDouble = perTile.Cast(Enums.BandFormat.Double);
         var strengths = asDouble.WriteToMemory<double>();
         var across = Math.Min(strength.Width / Tile, perTile.Width);
         var down = Math.Min(strength.Height / Tile, perTile.Height);
-        var chosen = (from y in Enumerable.Range(0, down)
-                      from x in Enumerable.Range(0, across)
-                      orderby strengths[(y * perTile.Width) + x] descending
-                      select (Left: x * Tile, Top: y * Tile))
-            .Take(Tiles)
-            .OrderBy(t => t.Top).ThenBy(t => t.Left)
+        return (from y in Enumerable.Range(0, down)
+                from x in Enumerable.Range(0, across)
+                orderby strengths[(y * perTile.Width) + x] descending
+                select (Left: x * Tile, Top: y * Tile))
             .ToList();
-        return new ScoringSample(chosen);
     }
 
-    private static bool ScoredWhole(Image image) => (long)image.Width * image.Height <= MaxPixels || image.Width < Tile || image.Height < Tile;
+    private static ScoringSample Sample(IEnumerable<(int Left, int Top)> tiles) =>
+        new([.. tiles.OrderBy(t => t.Top).ThenBy(t => t.Left)]);
+
+    private static bool ScoredWhole(Image image, long maxPixels) => (long)image.Width * image.Height <= maxPixels || image.Width < Tile || image.Height < Tile;
 
     /// <summary>The same region of <paramref name="image"/> (the reference or a decoded result of the same size).</summary>
     public Image Extract(Image image)

@@ -424,7 +424,7 @@ public sealed class PageTests(ChromiumFixture chromium) : IClassFixture<Chromium
                   const element = document.activeElement;
                   if (!element || element === document.body) return null;
                   const style = getComputedStyle(element);
-                  const view = element.closest('.compare-view');
+                  const view = element.closest('.compare-stage')?.querySelector('.compare-view');
                   const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2
                     || (view && getComputedStyle(view).outlineStyle !== 'none');
                   return { id: element.id || element.className || element.tagName, outline };

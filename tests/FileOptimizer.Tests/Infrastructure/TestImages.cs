@@ -21,6 +21,8 @@ public static class TestImages
     private static readonly Dictionary<string, Action<string>> Makers = new()
     {
         ["photo.jpg"] = path => Save(PhotoPixels(PhotoWidth, PhotoHeight, seed: 1, noise: 6), image => image.Jpegsave(path, q: 90)),
+        // The photo saved as PNG, as screenshots and exports often are: lossless, so large, and far smaller as AVIF.
+        ["photo.png"] = path => Save(PhotoPixels(PhotoWidth, PhotoHeight, seed: 1, noise: 6), image => image.Pngsave(path)),
         ["large-photo.jpg"] = path => Save(PhotoPixels(3840, 2160, seed: 2, noise: 4), image => image.Jpegsave(path, q: 90)),
         ["oversized.jpg"] = path => Save(PhotoPixels(1600, 1000, seed: 3, noise: 10), image => image.Jpegsave(path, q: 92)),
         ["camera.jpg"] = MakeCameraPhoto,
@@ -42,6 +44,9 @@ public static class TestImages
 
     /// <summary>3840×2160 (8 megapixels) photo-like JPEG, about 2 MB: keeps a worker busy for seconds, reporting progress.</summary>
     public static string LargePhoto => Get("large-photo.jpg");
+
+    /// <summary>The photo (<see cref="Photo"/>'s pixels) as a lossless PNG: a photographic PNG.</summary>
+    public static string PhotoPng => Get("photo.png");
 
     /// <summary>1600×1000 noisy JPEG of about 700 KB: over the 400 KB and 500 KB upload limits some tests set.</summary>
     public static string OversizedPhoto => Get("oversized.jpg");
