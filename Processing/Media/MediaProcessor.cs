@@ -89,8 +89,10 @@ public sealed class MediaProcessor(IOptions<MediaOptions> options, Ffmpeg ffmpeg
             Check(run, budget);
             cancellationToken.ThrowIfCancellationRequested();
 
-            var capped = reached < media.Duration - 0.5 || !File.Exists(temporary);
-            var size = capped ? long.MaxValue : new FileInfo(temporary).Length;
+            // Stopped by -fs: short of the end, at the cap. Short of the end alone is a header that promised more than the streams hold.
+            var written = File.Exists(temporary) ? new FileInfo(temporary).Length : 0;
+            var capped = written == 0 || (reached < media.Duration - 0.5 && written + (64 << 10) >= cap);
+            var size = capped ? long.MaxValue : written;
             var result = (Format: plan.Output, Codecs: plan.Codecs, Width: plan.Width, Height: plan.Height, Outcome: JobOutcome.Optimized, Note: (string?)null);
             if (size >= work.OriginalSize && originalFits)
             {
