@@ -126,8 +126,9 @@ public sealed class MediaApiTests(MediaSamples samples) : ServiceTest(), IClassF
         var global = (await Api.Http.GetFromJsonAsync<JsonObject>("/api/status/stats/global", TestContext.Current.CancellationToken))!;
         Assert.Equal(1, global["types"]!.Whole("audio"));
 
+        // At least: the meters are the process's, and test classes running beside this one complete videos too (MetricsTests runs alone for exact counts).
         var metrics = PrometheusText.Parse(await MetricsTests.ScrapeAsync(Api));
-        Assert.Equal(1, metrics.Value("""file_optimizer_jobs_total{family="video",status="completed",type="mp4"}"""));
+        Assert.True(metrics.Value("""file_optimizer_jobs_total{family="video",status="completed",type="mp4"}""") >= 1);
         Assert.True(metrics.Value("""file_optimizer_saved_bytes_total{family="audio"}""") > 0);
     }
 }
