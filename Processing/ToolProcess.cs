@@ -8,11 +8,16 @@ namespace FileOptimizer.Processing;
 /// list, never through a shell; an empty environment, so nothing of the service's (NODE_OPTIONS, proxies, keys) reaches
 /// it; no standard input; a time budget; the whole process tree killed on cancel, shutdown or timeout; and standard output
 /// and error kept only up to <see cref="MaxOutputChars"/> each, while the rest is read and dropped so the tool never blocks.
+/// Where util-linux's setpriv exists (every Debian and Ubuntu), the tool also gets a parent-death signal: a service
+/// killed with SIGKILL takes it along instead of leaving an encode or a decode running for hours.
 /// </summary>
 public static class ToolProcess
 {
     /// <summary>Characters of standard output and of standard error kept; a tool's answer here is a line or two.</summary>
     public const int MaxOutputChars = 8 * 1024;
+
+    /// <summary>setpriv, which execs the tool with PR_SET_PDEATHSIG; null where there is none.</summary>
+    private static readonly string? ParentDeathSignal = OperatingSystem.IsLinux() ? Locate("setpriv") : null;
 
     /// <summary>
     /// Runs <paramref name="program"/> in <paramref name="workingDirectory"/> and waits for it.
@@ -32,7 +37,8 @@ public static class ToolProcess
         System.Collections.Concurrent.ConcurrentDictionary<int, Process>? running = null,
         Action<string>? outputLine = null)
     {
-        var start = new ProcessStartInfo(program)
+        // The signal comes when the thread that started the tool ends; this method waits for the tool on that very thread.
+        var start = new ProcessStartInfo(ParentDeathSignal ?? program)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -47,6 +53,14 @@ public static class ToolProcess
         }
 
         start.Environment["LC_ALL"] = "C";
+        if (ParentDeathSignal is not null)
+        {
+            foreach (var argument in new[] { "--pdeathsig", "KILL", "--", program })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -10,8 +10,6 @@ namespace FileOptimizer.Processing.Media;
 /// ffmpeg and ffprobe, run as sandboxed child processes (<see cref="ToolProcess"/>: argument lists, an empty environment,
 /// a time budget, the process tree killed on cancel or shutdown). Found once, at start, with their versions and the
 /// encoders this build has; without them the service runs on and refuses video and audio with a 415 that names ffmpeg.
-/// Where util-linux's setpriv exists (every Debian), each runs with a parent-death signal: a service killed with
-/// SIGKILL takes its encodes with it instead of leaving them running for hours.
 /// </summary>
 public sealed partial class Ffmpeg(IOptions<MediaOptions> options, ILogger<Ffmpeg> logger) : IHostedService
 {
@@ -82,13 +80,6 @@ public sealed partial class Ffmpeg(IOptions<MediaOptions> options, ILogger<Ffmpe
             throw new ProcessingFailedException("ffmpeg-missing", "ffmpeg is not installed on this server, so video and audio cannot be processed.");
         }
 
-        if (_installation.Value.Setpriv is { } setpriv)
-        {
-            // The signal goes to the child when the thread that started it ends; ToolProcess waits on that very thread.
-            arguments = ["--pdeathsig", "KILL", "--", program, .. arguments];
-            program = setpriv;
-        }
-
         try
         {
             return ToolProcess.Run(program, arguments, workingDirectory, budget, cancellationToken, running: _running, outputLine: outputLine);
@@ -155,10 +146,10 @@ public sealed partial class Ffmpeg(IOptions<MediaOptions> options, ILogger<Ffmpe
             LogMissing(logger, ffmpeg is null ? options.Ffmpeg : options.Ffprobe, "not found");
         }
 
-        return new Installation(ffmpeg, ffprobe, ToolProcess.Locate("setpriv"), version, encoders, [ffmpegStatus, ffprobeStatus]);
+        return new Installation(ffmpeg, ffprobe, version, encoders, [ffmpegStatus, ffprobeStatus]);
     }
 
-    private sealed record Installation(string? Ffmpeg, string? Ffprobe, string? Setpriv, string? Version, IReadOnlySet<string> Encoders, IReadOnlyList<MediaTool> Status);
+    private sealed record Installation(string? Ffmpeg, string? Ffprobe, string? Version, IReadOnlySet<string> Encoders, IReadOnlyList<MediaTool> Status);
 
     [LoggerMessage(7101, LogLevel.Information, "ffmpeg {Version} found at {Path}")]
     private static partial void LogFound(ILogger logger, string version, string path);

@@ -17,15 +17,18 @@ public static class MediaInspection
 
     private static readonly string[] AudioCodecs = ["aac", "mp3", "mp2", "opus", "vorbis", "flac", "alac", "ac3", "eac3"];
 
-    /// <summary>ffprobe's arguments: the fields we read, nothing else.</summary>
-    public static IReadOnlyList<string> ProbeArguments(string path) =>
+    /// <summary>The fields the upload's probe reads, nothing else.</summary>
+    private const string Entries =
+        "format=format_name,duration,bit_rate,nb_streams:format_tags=major_brand:stream=index,codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,channels,duration,bits_per_raw_sample,pix_fmt:stream_disposition=attached_pic:stream_tags=rotate:stream_side_data=rotation";
+
+    /// <summary>ffprobe's arguments for <paramref name="entries"/> of a file, through the allow-listed protocol and demuxers only.</summary>
+    public static IReadOnlyList<string> ProbeArguments(string path, string entries = Entries) =>
     [
         "-v", "error", "-hide_banner",
         "-protocol_whitelist", "file",
         "-format_whitelist", Demuxers,
         "-of", "json=compact=1",
-        "-show_entries",
-        "format=format_name,duration,bit_rate,nb_streams:format_tags=major_brand:stream=index,codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,channels,duration,bits_per_raw_sample,pix_fmt:stream_disposition=attached_pic:stream_tags=rotate:stream_side_data=rotation",
+        "-show_entries", entries,
         "file:" + Path.GetFullPath(path),
     ];
 

@@ -168,11 +168,7 @@ public sealed class MediaProcessor(IOptions<MediaOptions> options, Ffmpeg ffmpeg
     /// <summary>Which metadata a file carries: tags (title, artist, creation time...), location, cover.</summary>
     public IReadOnlyList<string> Metadata(string path)
     {
-        string[] arguments =
-        [
-            "-v", "error", "-hide_banner", "-protocol_whitelist", "file", "-format_whitelist", MediaInspection.Demuxers, "-of", "json=compact=1",
-            "-show_entries", "format_tags:stream_tags:stream_disposition=attached_pic", "file:" + Path.GetFullPath(path),
-        ];
+        var arguments = MediaInspection.ProbeArguments(path, "format_tags:stream_tags:stream_disposition=attached_pic");
         var (json, _) = ffmpeg.Probe(arguments, Path.GetDirectoryName(Path.GetFullPath(path))!);
         if (json is null)
         {
@@ -246,13 +242,10 @@ public sealed class MediaProcessor(IOptions<MediaOptions> options, Ffmpeg ffmpeg
         if (run.ExitCode != 0)
         {
             var message = Ffmpeg.FirstLine(run.Error);
-            throw new ProcessingFailedException(
-                message.Contains("memory", StringComparison.OrdinalIgnoreCase) ? "out-of-memory" : "corrupt-file",
-                message.Contains("memory", StringComparison.OrdinalIgnoreCase)
-                    ? "The server ran out of memory for this file."
-                    : "The file could not be decoded: its video or audio data is truncated or corrupt.",
-                retryable: message.Contains("memory", StringComparison.OrdinalIgnoreCase),
-                new InvalidOperationException($"ffmpeg exited with {run.ExitCode}: {message}"));
+            var inner = new InvalidOperationException($"ffmpeg exited with {run.ExitCode}: {message}");
+            throw message.Contains("memory", StringComparison.OrdinalIgnoreCase)
+                ? new ProcessingFailedException("out-of-memory", "The server ran out of memory for this file.", retryable: true, inner)
+                : new ProcessingFailedException("corrupt-file", "The file could not be decoded: its video or audio data is truncated or corrupt.", inner: inner);
         }
     }
 
