@@ -121,6 +121,17 @@ public static class ImageOptimizer
     /// <summary>All frames only when the output can animate them; otherwise the first frame.</summary>
     private static Image Load(string path, MediaProbe input, OptimizationSettings settings, bool allFrames)
     {
+        if (settings.MaxWidth is null && settings.MaxHeight is null && !allFrames && !input.Format.IsVector())
+        {
+            // No resize asked: for 8-bit sRGB or grey, thumbnail's steps (a second open of the file to shrink on load, a
+            // colour conversion) would change nothing, so the image is only rotated upright; anything else goes through it.
+            using var loaded = Libvips.Load(path, input.Format, Enums.Access.Sequential);
+            if (loaded.Format == Enums.BandFormat.Uchar && loaded.Interpretation is Enums.Interpretation.Srgb or Enums.Interpretation.Bw)
+            {
+                return loaded.Autorot();
+            }
+        }
+
         return Thumbnail(path, input.Format, settings.MaxWidth ?? Unbounded, settings.MaxHeight ?? Unbounded, allFrames);
     }
 

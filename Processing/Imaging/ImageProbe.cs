@@ -51,15 +51,15 @@ public sealed record ImageProbe(MediaFormat Format, int Width, int Height, int F
     /// Opens an upload for libvips. SVG is read from a stream, so librsvg has no base location and cannot resolve a
     /// reference to another file; every other format is read from its file.
     /// </summary>
-    public static Image Open(string path, MediaFormat format, Enums.Access access, string options = "")
+    public static Image Open(string path, MediaFormat format, Enums.Access access)
     {
         if (format != MediaFormat.Svg)
         {
-            return Image.NewFromFile(path + options, access: access, failOn: Enums.FailOn.Error);
+            return Libvips.Load(path, format, access);
         }
 
         using var source = Source.NewFromFile(path);
-        return Image.NewFromSource(source, options, access: access, failOn: Enums.FailOn.Error);
+        return Image.NewFromSource(source, access: access, failOn: Enums.FailOn.Error);
     }
 
     /// <summary>Bytes of SVG text once decompressed, counted up to <paramref name="limit"/> + 1 (an SVGZ can expand a thousandfold).</summary>

@@ -15,7 +15,7 @@ public static class OriginalInspector
 
     public static bool IsClean(string path, MediaFormat format, bool stripMetadata)
     {
-        using (var image = Image.NewFromFile(path, access: Enums.Access.Sequential))
+        using (var image = Libvips.Load(path, format, Enums.Access.Sequential))
         {
             var fields = image.GetFields();
             if (fields.Any(f => f.Contains("comment", StringComparison.Ordinal)) || (stripMetadata && fields.Any(PrivateFields.Contains)))

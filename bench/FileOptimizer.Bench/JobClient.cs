@@ -59,6 +59,63 @@ public sealed class JobClient(HttpClient http) : IDisposable
         }
     }
 
+    /// <summary>POST /api/upload/batch with <paramref name="files"/> as repeated multipart fields "files": the ids of the jobs made (none when the request failed).</summary>
+    public async Task<IReadOnlyList<string>> UploadBatchAsync(IEnumerable<FileInfo> files, string? settings, CancellationToken cancellationToken)
+    {
+        using var form = new MultipartFormDataContent();
+        foreach (var file in files)
+        {
+            form.Add(new StreamContent(file.OpenRead()), "files", file.Name);
+        }
+
+        if (settings is not null)
+        {
+            form.Add(new StringContent(settings), "settings");
+        }
+
+        using var response = await http.PostAsync(new Uri("/api/upload/batch", UriKind.Relative), form, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return [];
+        }
+
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return [.. json.RootElement.GetProperty("results").EnumerateArray()
+            .Where(r => r.TryGetProperty("job", out var job) && job.ValueKind == JsonValueKind.Object)
+            .Select(r => r.GetProperty("job").GetProperty("jobId").GetString()!)];
+    }
+
+    /// <summary>
+    /// Follows GET /api/events, the stream of all jobs, calling <paramref name="finished"/> with each job that ends (its status
+    /// as the event carries it) until it returns true. <paramref name="connected"/> completes once the stream is open.
+    /// </summary>
+    public async Task FollowAllAsync(Func<JsonElement, bool> finished, TaskCompletionSource connected, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync("/api/events", cancellationToken);
+        response.EnsureSuccessStatusCode();
+        connected.TrySetResult();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        var type = "";
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                type = line["event: ".Length..];
+            }
+            else if (type == "status" && line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                using var json = JsonDocument.Parse(line["data: ".Length..]);
+                var status = json.RootElement.GetProperty("status").GetString()!;
+                if (status is "completed" or "failed" or "cancelled" && finished(json.RootElement))
+                {
+                    return;
+                }
+            }
+        }
+
+        throw new IOException("The stream of all jobs closed before every job ended.");
+    }
+
     /// <summary>Waits for the job to finish and downloads its result.</summary>
     public async Task<JobResult> CheckAsync(string jobId, CancellationToken cancellationToken)
     {

@@ -21,7 +21,7 @@ public static class ResizeBench
         var files = Enumerable.Repeat(source, jobs).ToList();
         var workers = Environment.ProcessorCount;
         Report.Line($"resize: {source.Name} to 720 px wide at quality 80, {jobs} times, {workers} at a time, {arguments.Rounds} rounds");
-        var passes = await ThroughputBench.AlternateAsync(arguments, ThroughputBench.ServerEnvironment(arguments), files, Settings, workers, cancellationToken);
+        var passes = await ThroughputBench.AlternateAsync(arguments, ThroughputBench.ServerEnvironment(arguments), files, Settings, workers, page: false, cancellationToken);
         ThroughputBench.Judge(passes, jobs, double.PositiveInfinity);
         var service = jobs / passes.Service.Min(p => p.Elapsed).TotalSeconds;
         var sharp = await SharpRateAsync(source, jobs, workers, sameScale: false, cancellationToken);
