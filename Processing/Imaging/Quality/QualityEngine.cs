@@ -26,6 +26,8 @@ public static class QualityEngine
     /// <summary>AVIF trials run at this effort (aom speed 8 of 9), the winner at the configured one.</summary>
     public const int AvifTrialEffort = 1;
 
+    private static readonly EncoderChoice Lossless = new(MediaFormat.Png, 100, Lossless: true);
+
     /// <summary>The metric's smallest image: below it nothing is measured and the preset quality is used.</summary>
     private const int MinSide = 8;
 
@@ -68,7 +70,21 @@ public static class QualityEngine
             Encoder.Save(reference, path, choice, settings);
             score = ScoreFile(path, finalSample, finalImage);
             var (_, ceiling) = QualitySearch.Range(choice.Format);
-            if (!searched || choice.Lossless || score >= required || choice.Quality >= ceiling || steps == MaxStepsUp)
+            if (!searched || choice.Lossless || score >= required)
+            {
+                break;
+            }
+
+            if (choice.Format == MediaFormat.Png)
+            {
+                // The palette passed on the sample but not on the whole image, and a palette has no more than 256 colours:
+                // the next smallest format that passed (format "auto"), else lossless PNG.
+                winner = passing.Where(o => o.Choice.Format != MediaFormat.Png).MinBy(o => o.SampleBytes) ?? winner;
+                choice = winner.Choice.Format == MediaFormat.Png ? Lossless : winner.Choice;
+                continue;
+            }
+
+            if (choice.Quality >= ceiling || steps == MaxStepsUp)
             {
                 break;
             }
@@ -114,9 +130,8 @@ public static class QualityEngine
         }
 
         // A palette cannot hold this image (a photo saved as PNG): lossless PNG keeps it exact.
-        var lossless = new EncoderChoice(MediaFormat.Png, 100, Lossless: true);
-        var (losslessBytes, losslessScore) = QualitySearch.Try(sample, lossless, settings, effort);
-        return new SearchOutcome(lossless, losslessBytes, losslessScore, true, [.. outcome.Trials, new QualityTrial(MediaFormat.Png, 100, "lossless", losslessBytes, Math.Round(losslessScore, 2))]);
+        var (losslessBytes, losslessScore) = QualitySearch.Try(sample, Lossless, settings, effort);
+        return new SearchOutcome(Lossless, losslessBytes, losslessScore, true, [.. outcome.Trials, new QualityTrial(MediaFormat.Png, 100, "lossless", losslessBytes, Math.Round(losslessScore, 2))]);
     }
 
     private static double ScoreFile(string path, ScoringSample sample, Image sampleImage)
