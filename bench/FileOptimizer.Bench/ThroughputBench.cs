@@ -68,8 +68,9 @@ public static class ThroughputBench
         var passes = new Passes([], [], [], []);
         await using var server = await ServerProcess.StartAsync(environment, cancellationToken);
         using var client = JobClient.Create(server.Address, "FileOptimizer.Bench/1.0");
+        var inFlight = workers * InFlightPerWorker;
         var warmUp = files.Take(WarmUpJobs).ToList();
-        _ = await ServicePassAsync(server, client, warmUp, settings, workers * InFlightPerWorker, cancellationToken);
+        _ = await ServicePassAsync(server, client, warmUp, settings, inFlight, cancellationToken);
         if (page)
         {
             _ = await PagePassAsync(server, client, warmUp, settings, PageBatch, workers, cancellationToken);
@@ -80,8 +81,8 @@ public static class ThroughputBench
             var plain = PlainFloor.Run(files, workers, parsed, cancellationToken);
             var inside = InProcessFloor.Run(files, workers, parsed, cancellationToken);
             // The server gave its memory back while the floors ran (after 2 s idle): a few jobs first, as a steady stream would have it.
-            _ = await ServicePassAsync(server, client, files.Take(workers * InFlightPerWorker).ToList(), settings, workers * InFlightPerWorker, cancellationToken);
-            var service = await ServicePassAsync(server, client, files, settings, workers * InFlightPerWorker, cancellationToken);
+            _ = await ServicePassAsync(server, client, files.Take(inFlight).ToList(), settings, inFlight, cancellationToken);
+            var service = await ServicePassAsync(server, client, files, settings, inFlight, cancellationToken);
             passes.Plain.Add(plain);
             passes.Optimizer.Add(inside);
             passes.Service.Add(service);
@@ -163,14 +164,13 @@ public static class ThroughputBench
         var expected = files.Count;
         var seen = 0;
         var ended = Channel.CreateUnbounded<(string Id, string Status)>();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var follow = client.FollowAllAsync(job =>
         {
             workTicks += JobClient.ProcessingTime(job).Ticks;
             ended.Writer.TryWrite((job.GetProperty("id").GetString()!, job.GetProperty("status").GetString()!));
             return ++seen >= Volatile.Read(ref expected);
-        }, connected, stop.Token);
+        }, connected, cancellationToken);
         await Task.WhenAny(connected.Task, follow).Unwrap();
         var uploads = Parallel.ForEachAsync(files.Chunk(batchSize), new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = cancellationToken }, async (batch, token) =>
         {

@@ -161,8 +161,12 @@ public static class QualityEngine
             : $"{format} at its highest quality {choice.Quality} scores {score:0.#}, below the target {target:0.#}";
         if (candidates > 1)
         {
-            var others = outcomes.Where(o => o != winner && o.ReachesTarget).Select(o => $"{o.Choice.Format.Name()} {Percent(o.SampleBytes, winner.SampleBytes)}").ToList();
+            var reaching = outcomes.Where(o => o != winner && o.ReachesTarget).ToList();
+            var others = reaching.Where(o => o.SampleBytes >= winner.SampleBytes).Select(o => $"{o.Choice.Format.Name()} {Percent(o.SampleBytes, winner.SampleBytes)}").ToList();
             reason += others.Count > 0 ? $"; smallest of the formats that reach it (others larger: {string.Join(", ", others)})" : "; the only format that reaches it";
+            // Only a PNG palette is passed over while smaller: it reached the target on the sample, not on the whole image.
+            var passedOver = reaching.Where(o => o.SampleBytes < winner.SampleBytes).Select(o => o.Choice.Format.Name()).ToList();
+            reason += passedOver.Count > 0 ? $"; {string.Join(", ", passedOver)} reached it on the sample but not on the whole image" : "";
         }
 
         if (choice.Chroma is { } chroma && choice.Format != MediaFormat.Png)

@@ -52,7 +52,7 @@ public sealed class QualityTargetTests() : ServiceTest()
 
         var id = await Api.UploadAsync(path);
         var status = await Api.WaitForCompletionAsync(id);
-        var bytes = await Api.Http.GetByteArrayAsync(new Uri($"/api/download/{id}", UriKind.Relative), TestContext.Current.CancellationToken);
+        var bytes = await Api.DownloadAsync(id);
 
         Assert.NotEqual("below-target", status.Str("outcome"));
         Assert.Equal("png", Images.Format(bytes));
