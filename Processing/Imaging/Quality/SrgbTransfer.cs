@@ -1,12 +1,10 @@
-using NetVips;
-
 namespace FileOptimizer.Processing.Imaging.Quality;
 
 /// <summary>
 /// The sRGB decoding of the reference (TF_SRGB::DisplayFromEncoded in lib/jxl/transfer_functions-inl.h): not the
 /// IEC 61966-2-1 formula but a rational polynomial fit of it, whose small error the score of a near-lossless pair
 /// notices. 8-bit and 16-bit images go through a lookup table built with it; blended (float) pixels through the same
-/// polynomial as libvips operations.
+/// polynomial.
 /// </summary>
 internal static class SrgbTransfer
 {
@@ -53,27 +51,5 @@ internal static class SrgbTransfer
         }
 
         return encoded > Threshold ? numerator / denominator : encoded * LinearSlope;
-    }
-
-    /// <summary>The same curve over a float image of encoded values (0..1), as libvips operations.</summary>
-    public static Image ToLinear(Image encoded, ImageScope scope)
-    {
-        var numerator = Polynomial(encoded, Numerator, scope);
-        var denominator = Polynomial(encoded, Denominator, scope);
-        var curve = scope.Keep(numerator.Divide(denominator));
-        var line = scope.Keep(encoded.Linear([LinearSlope], [0.0]));
-        var above = scope.Keep(encoded.RelationalConst(Enums.OperationRelational.More, [Threshold]));
-        return scope.Keep(above.Ifthenelse(curve, line));
-    }
-
-    private static Image Polynomial(Image x, float[] coefficients, ImageScope scope)
-    {
-        var value = scope.Keep(x.Linear([coefficients[^1]], [coefficients[^2]]));
-        for (var power = coefficients.Length - 3; power >= 0; power--)
-        {
-            value = scope.Keep(scope.Keep(value.Multiply(x)).Linear([1.0], [coefficients[power]]));
-        }
-
-        return value;
     }
 }

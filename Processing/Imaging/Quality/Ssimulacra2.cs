@@ -28,7 +28,7 @@ public static class Ssimulacra2
     private const int MinimumSize = 8;
 
     /// <summary>kC2 in ssimulacra2.cc, the SSIM stabiliser of the structure term (single precision there).</summary>
-    private const double C2 = 0.0009f;
+    private const float C2 = 0.0009f;
 
     /// <summary>The backgrounds ssimulacra2_main.cc blends transparent images over, in encoded sRGB (0..1).</summary>
     private static readonly float[] AlphaBackgrounds = [0.1f, 0.9f];
@@ -154,21 +154,83 @@ public static class Ssimulacra2
 
     private static double ScoreFrame(Image reference, Image distorted)
     {
-        using var scope = new ImageScope();
-
-        // Each side is decoded and converted once: the scales read it band by band, twice with alpha, and a sequential
-        // source (a thumbnail, a streamed file) can be read only once.
-        var referencePixels = scope.Keep(Normalise(reference, scope).CopyMemory());
-        var distortedPixels = ReferenceEquals(reference, distorted) ? referencePixels : scope.Keep(Normalise(distorted, scope).CopyMemory());
-        var (referenceColour, referenceAlpha) = Split(referencePixels, scope);
-        var (distortedColour, distortedAlpha) = Split(distortedPixels, scope);
-        if (referenceAlpha is null && distortedAlpha is null)
+        // Each side is decoded and converted once, into memory: a sequential source (a thumbnail, a streamed file) can
+        // be read only once, and the planes are filled from it once per background.
+        var referencePixels = Pixels.Of(reference);
+        var distortedPixels = ReferenceEquals(reference, distorted) ? referencePixels : Pixels.Of(distorted);
+        if (!referencePixels.HasAlpha && !distortedPixels.HasAlpha)
         {
-            return Transform(Norms(referenceColour, null, distortedColour, null, 0.0f));
+            return Transform(Norms(referencePixels, distortedPixels, 0.0f));
         }
 
         // As ssimulacra2_main.cc does for an original with alpha: blend over dark and bright, keep the worse.
-        return AlphaBackgrounds.Min(background => Transform(Norms(referenceColour, referenceAlpha, distortedColour, distortedAlpha, background)));
+        return AlphaBackgrounds.Min(background => Transform(Norms(referencePixels, distortedPixels, background)));
+    }
+
+    /// <summary>
+    /// One side's pixels as 8-bit or 16-bit sRGB with the embedded ICC profile applied, interleaved: three colour bands,
+    /// then the alpha band if any.
+    /// </summary>
+    private sealed class Pixels
+    {
+        private readonly byte[]? _eight;
+        private readonly ushort[]? _sixteen;
+        private readonly int _bands;
+
+        private Pixels(Image image, byte[]? eight, ushort[]? sixteen) =>
+            (Width, Height, _bands, _eight, _sixteen) = (image.Width, image.Height, image.Bands, eight, sixteen);
+
+        public int Width { get; }
+
+        public int Height { get; }
+
+        public bool HasAlpha => _bands == 4;
+
+        public static Pixels Of(Image image)
+        {
+            using var scope = new ImageScope();
+            var normalised = Normalise(image, scope);
+            return normalised.Format == Enums.BandFormat.Ushort
+                ? new Pixels(normalised, null, normalised.WriteToMemory<ushort>())
+                : new Pixels(normalised, normalised.WriteToMemory<byte>(), null);
+        }
+
+        /// <summary>
+        /// Linear sRGB planes (0..1), blended first over <paramref name="background"/> where there is an alpha band, as
+        /// the reference's AlphaBlend: a * colour + (1 - a) * background in encoded sRGB and single precision.
+        /// </summary>
+        public void Linearise(Span<float> red, Span<float> green, Span<float> blue, float background)
+        {
+            if (_eight is not null)
+            {
+                Linearise(_eight, SrgbTransfer.Table8, 1.0f / 255, red, green, blue, background);
+            }
+            else
+            {
+                Linearise(_sixteen!, SrgbTransfer.Table16, 1.0f / 65535, red, green, blue, background);
+            }
+        }
+
+        private void Linearise<T>(T[] pixels, float[] table, float scale, Span<float> red, Span<float> green, Span<float> blue, float background)
+            where T : unmanaged, IBinaryInteger<T>
+        {
+            for (int i = 0, p = 0; i < red.Length; i++, p += _bands)
+            {
+                if (_bands == 3)
+                {
+                    red[i] = table[int.CreateTruncating(pixels[p])];
+                    green[i] = table[int.CreateTruncating(pixels[p + 1])];
+                    blue[i] = table[int.CreateTruncating(pixels[p + 2])];
+                    continue;
+                }
+
+                var opacity = int.CreateTruncating(pixels[p + 3]) * scale;
+                var behind = (1.0f - opacity) * background;
+                red[i] = SrgbTransfer.ToLinear((opacity * (int.CreateTruncating(pixels[p]) * scale)) + behind);
+                green[i] = SrgbTransfer.ToLinear((opacity * (int.CreateTruncating(pixels[p + 1]) * scale)) + behind);
+                blue[i] = SrgbTransfer.ToLinear((opacity * (int.CreateTruncating(pixels[p + 2]) * scale)) + behind);
+            }
+        }
     }
 
     /// <summary>
@@ -187,7 +249,8 @@ public static class Ssimulacra2
             var integer = image.Format == Enums.BandFormat.Uchar || sixteenBit;
             var rgb = image.Interpretation is Enums.Interpretation.Srgb or Enums.Interpretation.Rgb16
                 or Enums.Interpretation.Rgb or Enums.Interpretation.Multiband;
-            return integer && rgb ? image : scope.Keep(image.Colourspace(sixteenBit ? Enums.Interpretation.Rgb16 : Enums.Interpretation.Srgb));
+            image = integer && rgb ? image : scope.Keep(image.Colourspace(sixteenBit ? Enums.Interpretation.Rgb16 : Enums.Interpretation.Srgb));
+            return image.Bands > 4 ? scope.Keep(image.ExtractBand(0, n: 4)) : image;
         }
 
         if (image.Format != Enums.BandFormat.Uchar && !sixteenBit)
@@ -200,48 +263,15 @@ public static class Ssimulacra2
         return scope.Keep(image.Bands > 1 ? grey.Bandjoin(grey, grey, scope.Keep(image.ExtractBand(1))) : grey.Bandjoin(grey, grey));
     }
 
-    private static (Image Colour, Image? Alpha) Split(Image image, ImageScope scope) =>
-        (scope.Keep(image.ExtractBand(0, n: 3)), image.Bands > 3 ? scope.Keep(image.ExtractBand(3)) : null);
-
-    /// <summary>
-    /// One band as float linear sRGB (0..1), blended first over <paramref name="background"/> if there is an alpha band.
-    /// </summary>
-    private static Image Linearise(Image band, Image? alpha, float background, ImageScope scope)
+    /// <summary>The sub-scores of every scale for two images of the same size.</summary>
+    private static List<double[]> Norms(Pixels reference, Pixels distorted, float background)
     {
-        var sixteenBit = band.Format == Enums.BandFormat.Ushort;
-        if (alpha is null)
-        {
-            var table = sixteenBit ? SrgbTransfer.Table16 : SrgbTransfer.Table8;
-            var lut = scope.Keep(Image.NewFromMemoryCopy<float>(table, table.Length, 1, 1, Enums.BandFormat.Float));
-            return scope.Keep(band.Maplut(lut));
-        }
-
-        // The reference's AlphaBlend, in encoded sRGB and single precision: a * colour + (1 - a) * background.
-        var scale = sixteenBit ? 1.0f / 65535 : 1.0f / 255;
-        var encoded = scope.Keep(band.Linear([scale], [0.0]));
-        var opacity = scope.Keep(alpha.Linear([scale], [0.0]));
-        var transparency = scope.Keep(opacity.Linear([-1.0], [1.0]));
-        var behind = scope.Keep(transparency.Linear([background], [0.0]));
-        var blended = scope.Keep(scope.Keep(opacity.Multiply(encoded)).Add(behind));
-        return SrgbTransfer.ToLinear(blended, scope);
-    }
-
-    /// <summary>The sub-scores of every scale for two images of the same size (colour bands, optional alpha).</summary>
-    private static List<double[]> Norms(Image referenceColour, Image? referenceAlpha, Image distortedColour, Image? distortedAlpha, float background)
-    {
-        var width = referenceColour.Width;
-        var height = referenceColour.Height;
+        var width = reference.Width;
+        var height = reference.Height;
         using var work = new Workspace((width + 1) * (height + 1));
-        using (var scope = new ImageScope())
-        {
-            for (var band = 0; band < 3; band++)
-            {
-                var referenceBand = Linearise(scope.Keep(referenceColour.ExtractBand(band)), referenceAlpha, background, scope);
-                CopyTo(referenceBand, work.Plane(Workspace.ReferenceLinear + band, width * height));
-                var distortedBand = Linearise(scope.Keep(distortedColour.ExtractBand(band)), distortedAlpha, background, scope);
-                CopyTo(distortedBand, work.Plane(Workspace.DistortedLinear + band, width * height));
-            }
-        }
+        var pixels = width * height;
+        reference.Linearise(work.Plane(Workspace.ReferenceLinear, pixels), work.Plane(Workspace.ReferenceLinear + 1, pixels), work.Plane(Workspace.ReferenceLinear + 2, pixels), background);
+        distorted.Linearise(work.Plane(Workspace.DistortedLinear, pixels), work.Plane(Workspace.DistortedLinear + 1, pixels), work.Plane(Workspace.DistortedLinear + 2, pixels), background);
 
         var norms = new List<double[]>(Scales);
         for (var scale = 0; scale < Scales; scale++)
@@ -256,7 +286,7 @@ public static class Ssimulacra2
             {
                 for (var plane = Workspace.ReferenceLinear; plane < Workspace.DistortedLinear + 3; plane++)
                 {
-                    Downsample(work, plane, width, height);
+                    Downsample(work.Plane(plane, width * height), width, height);
                 }
 
                 width = (width + 1) / 2;
@@ -269,58 +299,25 @@ public static class Ssimulacra2
         return norms;
     }
 
-    /// <summary>Computes a one-band float image into memory the caller owns.</summary>
-    private static unsafe void CopyTo(Image image, Span<float> target)
-    {
-        var pointer = image.WriteToMemory(out var size);
-        try
-        {
-            new ReadOnlySpan<float>((void*)pointer, checked((int)(size / sizeof(float)))).CopyTo(target);
-        }
-        finally
-        {
-            NetVips.NetVips.Free(pointer);
-        }
-    }
-
     /// <summary>
     /// The reference's box downsample by 2, in place: each output is ((a + b) + c + d) * 0.25 in single precision, the
-    /// last row and column repeated at an odd edge. libvips's shrink rounds in another order, and at the coarse scales
-    /// of a near-lossless pair that last-bit difference moves the score; so the plane is read as a two-band image
-    /// whose rows hold two source rows, which makes the four addends bands of two crops, added in the reference's order.
+    /// last row and column repeated at an odd edge. Output i reads inputs at i or after, so writing in order is safe.
     /// </summary>
-    private static void Downsample(Workspace work, int plane, int width, int height)
+    private static void Downsample(Span<float> plane, int width, int height)
     {
-        using var scope = new ImageScope();
-        var evenWidth = width + (width & 1);
-        var evenHeight = height + (height & 1);
-        var source = plane;
-        if (evenWidth != width || evenHeight != height)
+        var outWidth = (width + 1) / 2;
+        var outHeight = (height + 1) / 2;
+        for (var oy = 0; oy < outHeight; oy++)
         {
-            PadToEven(work.Plane(plane, width * height), work.Plane(Workspace.Product, evenWidth * evenHeight), width, height);
-            source = Workspace.Product;
-        }
-
-        var pairs = scope.Keep(Image.NewFromMemory<float>(work.Memory(source, evenWidth * evenHeight), evenWidth, evenHeight / 2, 2, Enums.BandFormat.Float));
-        var upper = scope.Keep(pairs.Crop(0, 0, evenWidth / 2, evenHeight / 2));
-        var lower = scope.Keep(pairs.Crop(evenWidth / 2, 0, evenWidth / 2, evenHeight / 2));
-        var sum = scope.Keep(scope.Keep(upper.ExtractBand(0)).Add(scope.Keep(upper.ExtractBand(1))));
-        sum = scope.Keep(sum.Add(scope.Keep(lower.ExtractBand(0))));
-        sum = scope.Keep(sum.Add(scope.Keep(lower.ExtractBand(1))));
-        CopyTo(scope.Keep(sum.Linear([0.25], [0.0])), work.Plane(plane, evenWidth / 2 * (evenHeight / 2)));
-    }
-
-    /// <summary>The plane with its last column and row repeated where the size is odd.</summary>
-    private static void PadToEven(ReadOnlySpan<float> plane, Span<float> even, int width, int height)
-    {
-        var evenWidth = width + (width & 1);
-        var evenHeight = height + (height & 1);
-        for (var y = 0; y < evenHeight; y++)
-        {
-            var source = plane.Slice(Math.Min(y, height - 1) * width, width);
-            var target = even.Slice(y * evenWidth, evenWidth);
-            source.CopyTo(target);
-            target[^1] = source[^1];
+            var upper = plane.Slice(2 * oy * width, width);
+            var lower = plane.Slice(Math.Min((2 * oy) + 1, height - 1) * width, width);
+            var row = oy * outWidth;
+            for (var ox = 0; ox < outWidth; ox++)
+            {
+                var left = 2 * ox;
+                var right = Math.Min(left + 1, width - 1);
+                plane[row + ox] = (upper[left] + upper[right] + lower[left] + lower[right]) * 0.25f;
+            }
         }
     }
 
@@ -338,23 +335,30 @@ public static class Ssimulacra2
             work.Plane(Workspace.DistortedLinear, pixels), work.Plane(Workspace.DistortedLinear + 1, pixels), work.Plane(Workspace.DistortedLinear + 2, pixels),
             work.Plane(Workspace.DistortedXyb, pixels), work.Plane(Workspace.DistortedXyb + 1, pixels), work.Plane(Workspace.DistortedXyb + 2, pixels));
         var result = new double[18];
+        Span<double> sums = stackalloc double[6];
         for (var channel = 0; channel < 3; channel++)
         {
             var x1 = work.Plane(Workspace.ReferenceXyb + channel, pixels);
             var x2 = work.Plane(Workspace.DistortedXyb + channel, pixels);
             var product = work.Plane(Workspace.Product, pixels);
             var temp = work.Plane(Workspace.Temp, pixels);
+            var mu1 = work.Plane(Workspace.Mu1, pixels);
+            var mu2 = work.Plane(Workspace.Mu2, pixels);
+            var sigma11 = work.Plane(Workspace.Sigma11, pixels);
+            var sigma22 = work.Plane(Workspace.Sigma22, pixels);
+            var sigma12 = work.Plane(Workspace.Sigma12, pixels);
             var blur = RecursiveGaussian.Ssimulacra2;
-            blur.Blur(x1, work.Plane(Workspace.Mu1, pixels), temp, width, height);
-            blur.Blur(x2, work.Plane(Workspace.Mu2, pixels), temp, width, height);
-            blur.Blur(Multiply(x1, x1, product), work.Plane(Workspace.Sigma11, pixels), temp, width, height);
-            blur.Blur(Multiply(x2, x2, product), work.Plane(Workspace.Sigma22, pixels), temp, width, height);
-            blur.Blur(Multiply(x1, x2, product), work.Plane(Workspace.Sigma12, pixels), temp, width, height);
-            var means = ChannelMeans(work, channel, width, height);
+            blur.Blur(x1, mu1, temp, width, height);
+            blur.Blur(x2, mu2, temp, width, height);
+            blur.Blur(Multiply(x1, x1, product), sigma11, temp, width, height);
+            blur.Blur(Multiply(x2, x2, product), sigma22, temp, width, height);
+            blur.Blur(Multiply(x1, x2, product), sigma12, temp, width, height);
+            ErrorSums(x1, x2, mu1, mu2, sigma11, sigma22, sigma12, sums);
+            var perPixel = 1.0 / pixels;
             for (var map = 0; map < 3; map++)
             {
-                result[Index(map, 0, channel)] = means[map];
-                result[Index(map, 1, channel)] = Math.Sqrt(Math.Sqrt(means[3 + map]));
+                result[Index(map, 0, channel)] = perPixel * sums[map];
+                result[Index(map, 1, channel)] = Math.Sqrt(Math.Sqrt(perPixel * sums[3 + map]));
             }
         }
 
@@ -381,47 +385,74 @@ public static class Ssimulacra2
     }
 
     /// <summary>
-    /// Means over one channel of [SSIM error, ringing, blurring] and of their fourth powers, with libvips. Each step is
-    /// one correctly rounded operation in the reference's precision: single up to the SSIM quotient and |x - mu|,
-    /// double after, so the differences of near-equal values come out as the reference's.
+    /// Sums over one channel of [SSIM error, ringing, blurring] and of their fourth powers (SSIMMap and EdgeDiffMap in
+    /// ssimulacra2.cc). Each step is in the reference's precision: single up to the SSIM quotient and |x - mu|, double
+    /// after, so the differences of near-equal values come out as the reference's.
     /// </summary>
-    private static double[] ChannelMeans(Workspace work, int channel, int width, int height)
+    private static void ErrorSums(
+        ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, ReadOnlySpan<float> mu1, ReadOnlySpan<float> mu2,
+        ReadOnlySpan<float> sigma11, ReadOnlySpan<float> sigma22, ReadOnlySpan<float> sigma12, Span<double> sums)
     {
-        using var scope = new ImageScope();
-        Image Wrap(int plane) => scope.Keep(Image.NewFromMemory<float>(work.Memory(plane, width * height), width, height, 1, Enums.BandFormat.Float));
-        var x1 = Wrap(Workspace.ReferenceXyb + channel);
-        var x2 = Wrap(Workspace.DistortedXyb + channel);
-        var mu1 = Wrap(Workspace.Mu1);
-        var mu2 = Wrap(Workspace.Mu2);
-        var sigma11 = Wrap(Workspace.Sigma11);
-        var sigma22 = Wrap(Workspace.Sigma22);
-        var sigma12 = Wrap(Workspace.Sigma12);
+        var one = Vector<double>.One;
+        var c2 = new Vector<float>(C2);
+        Span<Vector<double>> vectorSums = stackalloc Vector<double>[6];
+        var i = 0;
+        for (; i <= x1.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var m1 = new Vector<float>(mu1[i..]);
+            var m2 = new Vector<float>(mu2[i..]);
+            var difference = m1 - m2;
+            Vector.Widen(difference * difference, out var squareLow, out var squareHigh);
+            var meanTerm = Vector.Narrow(one - squareLow, one - squareHigh);
+            var structure = (new Vector<float>(2.0f) * (new Vector<float>(sigma12[i..]) - (m1 * m2))) + c2;
+            var variances = (new Vector<float>(sigma11[i..]) - (m1 * m1)) + (new Vector<float>(sigma22[i..]) - (m2 * m2)) + c2;
+            Vector.Widen(meanTerm * structure / variances, out var similarityLow, out var similarityHigh);
+            Vector.Widen(Vector.Abs(new Vector<float>(x1[i..]) - m1), out var edge1Low, out var edge1High);
+            Vector.Widen(Vector.Abs(new Vector<float>(x2[i..]) - m2), out var edge2Low, out var edge2High);
+            AddErrors(vectorSums, one - similarityLow, ((one + edge2Low) / (one + edge1Low)) - one);
+            AddErrors(vectorSums, one - similarityHigh, ((one + edge2High) / (one + edge1High)) - one);
+        }
 
-        // SSIM 2.1 without the luminance denominator: 1 - (1 - (mu1 - mu2)^2) * (2 (s12 - mu1 mu2) + C2) / (s11 - mu1^2 + s22 - mu2^2 + C2).
-        var meanDifference = scope.Keep(mu1.Subtract(mu2));
-        var meanTerm = scope.Keep(scope.Keep(meanDifference.Multiply(meanDifference)).Linear([-1.0], [1.0]));
-        var covariance = scope.Keep(sigma12.Subtract(scope.Keep(mu1.Multiply(mu2))));
-        var structure = scope.Keep(covariance.Linear([2.0], [C2]));
-        var variance1 = scope.Keep(sigma11.Subtract(scope.Keep(mu1.Multiply(mu1))));
-        var variance2 = scope.Keep(sigma22.Subtract(scope.Keep(mu2.Multiply(mu2))));
-        var denominator = scope.Keep(scope.Keep(variance1.Add(variance2)).Linear([1.0], [C2]));
-        var similarity = scope.Keep(scope.Keep(meanTerm.Multiply(structure)).Divide(denominator));
-        var ssimError = scope.Keep(scope.Keep(InDouble(similarity, scope).Linear([-1.0], [1.0])).Clamp(0.0, double.MaxValue));
+        for (var s = 0; s < 6; s++)
+        {
+            sums[s] = Vector.Sum(vectorSums[s]);
+        }
 
-        // Edge maps: d = (1 + |x2 - mu2|) / (1 + |x1 - mu1|) - 1; d > 0 is ringing, d < 0 lost detail.
-        var edge1 = scope.Keep(InDouble(scope.Keep(scope.Keep(x1.Subtract(mu1)).Abs()), scope).Linear([1.0], [1.0]));
-        var edge2 = scope.Keep(InDouble(scope.Keep(scope.Keep(x2.Subtract(mu2)).Abs()), scope).Linear([1.0], [1.0]));
-        var ratio = scope.Keep(edge2.Divide(edge1));
-        var artifact = scope.Keep(scope.Keep(ratio.Linear([1.0], [-1.0])).Clamp(0.0, double.MaxValue));
-        var detailLost = scope.Keep(scope.Keep(ratio.Linear([-1.0], [1.0])).Clamp(0.0, double.MaxValue));
+        for (; i < x1.Length; i++)
+        {
+            // The same arithmetic one pixel at a time, as the reference writes it.
+            float m1 = mu1[i], m2 = mu2[i];
+            var meanTerm = (float)(1.0 - ((m1 - m2) * (m1 - m2)));
+            var structure = (2 * (sigma12[i] - (m1 * m2))) + C2;
+            var variances = (sigma11[i] - (m1 * m1)) + (sigma22[i] - (m2 * m2)) + C2;
+            var ssim = Math.Max(1.0 - (meanTerm * structure / variances), 0.0);
+            var edge = ((1.0 + Math.Abs(x2[i] - m2)) / (1.0 + Math.Abs(x1[i] - m1))) - 1.0;
+            var artifact = Math.Max(edge, 0.0);
+            var detailLost = Math.Max(-edge, 0.0);
+            sums[0] += ssim;
+            sums[1] += artifact;
+            sums[2] += detailLost;
+            sums[3] += ssim * ssim * (ssim * ssim);
+            sums[4] += artifact * artifact * (artifact * artifact);
+            sums[5] += detailLost * detailLost * (detailLost * detailLost);
+        }
+    }
 
-        var maps = scope.Keep(ssimError.Bandjoin([artifact, detailLost]));
-        var squares = scope.Keep(maps.Multiply(maps));
-        var fourthPowers = scope.Keep(squares.Multiply(squares));
-        var all = scope.Keep(maps.Bandjoin(fourthPowers));
-
-        // A box shrink to one pixel is the mean of each band, summed in double, in one pass.
-        return scope.Keep(all.Shrink(width, height)).WriteToMemory<double>();
+    /// <summary>Adds the SSIM error (clamped at 0) and the edge ratio split into ringing and lost detail, and their fourth powers.</summary>
+    private static void AddErrors(Span<Vector<double>> sums, Vector<double> ssim, Vector<double> edge)
+    {
+        ssim = Vector.Max(ssim, Vector<double>.Zero);
+        var artifact = Vector.Max(edge, Vector<double>.Zero);
+        var detailLost = Vector.Max(-edge, Vector<double>.Zero);
+        sums[0] += ssim;
+        sums[1] += artifact;
+        sums[2] += detailLost;
+        var square = ssim * ssim;
+        sums[3] += square * square;
+        square = artifact * artifact;
+        sums[4] += square * square;
+        square = detailLost * detailLost;
+        sums[5] += square * square;
     }
 
     /// <summary>
@@ -440,7 +471,7 @@ public static class Ssimulacra2
         public const int Sigma22 = 15;
         public const int Sigma12 = 16;
 
-        /// <summary>Products to blur; while downsampling, the plane padded to an even size.</summary>
+        /// <summary>Products to blur.</summary>
         public const int Product = 17;
 
         /// <summary>The horizontal pass of the blur.</summary>
@@ -458,15 +489,11 @@ public static class Ssimulacra2
 
         public Span<float> Plane(int index, int length) => _planes[index].AsSpan(0, length);
 
-        public ReadOnlyMemory<float> Memory(int index, int length) => _planes[index].AsMemory(0, length);
-
         public void Dispose()
         {
             Array.Clear(_planes);
         }
     }
-
-    private static Image InDouble(Image image, ImageScope scope) => scope.Keep(image.Cast(Enums.BandFormat.Double));
 
     private static int Index(int map, int norm, int channel) => (map * 6) + (norm * 3) + channel;
 
