@@ -72,7 +72,11 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<Qualit
 
     public IReadOnlyList<string> Metadata(string path) => Previews.Metadata(path);
 
-    public void ReleaseMemory() => NativeMemory.Release();
+    public void ReleaseMemory()
+    {
+        ScoringMemory.Release();
+        NativeMemory.Release();
+    }
 
     /// <summary>Turns libvips's message into one a person understands; the raw text only goes to the log.</summary>
     internal static ProcessingFailedException Classify(VipsException exception)

@@ -13,6 +13,7 @@ public sealed record BenchArguments
     public const string Svg = "svg";
     public const string Media = "media";
     public const string QualityMode = "quality";
+    public const string SearchCost = "search-cost";
 
     public string Mode { get; init; } = Throughput;
 
@@ -58,7 +59,7 @@ public sealed record BenchArguments
         var index = 0;
         if (args.Count > 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
         {
-            result = result with { Mode = args[0] is Throughput or Load or Metric or Small or Resize or Svg or Media or QualityMode ? args[0] : throw Usage($"unknown mode '{args[0]}'") };
+            result = result with { Mode = args[0] is Throughput or Load or Metric or Small or Resize or Svg or Media or QualityMode or SearchCost ? args[0] : throw Usage($"unknown mode '{args[0]}'") };
             index = 1;
         }
 
@@ -90,6 +91,6 @@ public sealed record BenchArguments
     private static int Number(string value) => int.Parse(value, CultureInfo.InvariantCulture);
 
     private static ArgumentException Usage(string problem) => new(
-        $"{problem}. Usage: [throughput|load|metric|small|resize|svg|media|quality] [--corpus DIR] [--quality DIR] [--url URL --pid PID] [--count N] [--clients N] "
+        $"{problem}. Usage: [throughput|load|metric|small|resize|svg|media|quality|search-cost] [--corpus DIR] [--quality DIR] [--url URL --pid PID] [--count N] [--clients N] "
         + "[--small-file-bytes N] [--rounds N] [--big-upload-bytes N] [--timeout SECONDS] [--settle SECONDS] [--server-env NAME=VALUE]");
 }

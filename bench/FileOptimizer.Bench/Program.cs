@@ -20,6 +20,7 @@ var exitCode = arguments.Mode switch
     BenchArguments.Svg => SvgBench.Run(arguments, stop.Token),
     BenchArguments.Media => await MediaBench.RunAsync(arguments, stop.Token),
     BenchArguments.QualityMode => await QualityBench.RunAsync(arguments, stop.Token),
+    BenchArguments.SearchCost => await QualityBench.RunCostAsync(arguments, stop.Token),
     _ => await LoadBench.RunAsync(arguments, stop.Token),
 };
 if (exitCode == 0 && Report.Missed > 0)

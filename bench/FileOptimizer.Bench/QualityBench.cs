@@ -37,20 +37,7 @@ public static class QualityBench
             var parallelism = Environment.ProcessorCount;
             Report.Line($"corpus: {files.Count} raster images ({photos.Count} JPEG photos), {Report.Megabytes(files.Sum(f => f.Length))}, {parallelism} at a time");
 
-            // One fixed-quality encode, unscored: what the search's cost is measured against.
-            Dictionary<MediaFormat, QualityPass> fixedUnscored;
-            await using (var server = await ServerProcess.StartAsync(ThroughputBench.ServerEnvironment(arguments), cancellationToken))
-            {
-                using var runner = new PassRunner(server, folder.FullName, parallelism);
-                await runner.WarmUpAsync(photos.MinBy(f => f.Length)!, cancellationToken);
-                fixedUnscored = new Dictionary<MediaFormat, QualityPass>();
-                foreach (var format in new[] { MediaFormat.Jpeg, MediaFormat.Webp, MediaFormat.Avif })
-                {
-                    var settings = $$"""{"format":"{{format.Name()}}","quality":{{EncoderPresets.DefaultQuality(format)}}}""";
-                    fixedUnscored[format] = await runner.RunAsync($"photos {settings}, unscored", CostSet(photos, format), _ => settings, download: false, cancellationToken);
-                }
-            }
-
+            var fixedUnscored = await FixedUnscoredAsync(arguments, photos, folder.FullName, [MediaFormat.Jpeg, MediaFormat.Webp, MediaFormat.Avif], cancellationToken);
             await using var scored = await ServerProcess.StartAsync(ThroughputBench.ServerEnvironment(arguments, ("SCORE_RESULTS", "true")), cancellationToken);
             using var scoring = new PassRunner(scored, folder.FullName, parallelism);
             await scoring.WarmUpAsync(photos.MinBy(f => f.Length)!, cancellationToken);
@@ -67,11 +54,7 @@ public static class QualityBench
             }
 
             var searched = new Dictionary<MediaFormat, QualityPass> { [MediaFormat.Jpeg] = high.Only(photos) };
-            foreach (var format in new[] { MediaFormat.Webp, MediaFormat.Avif })
-            {
-                var settings = $$"""{"format":"{{format.Name()}}","target":"high"}""";
-                searched[format] = await scoring.RunAsync($"photos {settings}", CostSet(photos, format), _ => settings, download: false, cancellationToken);
-            }
+            await SearchedAsync(scoring, photos, [MediaFormat.Webp, MediaFormat.Avif], searched, cancellationToken);
 
             Report.Line("");
             Judge(fixedDefaults, high, auto, sweep, photos);
@@ -84,6 +67,62 @@ public static class QualityBench
         finally
         {
             folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The search's cost alone (bench mode search-cost, a few minutes): the corpus's photos as JPEG and WebP at one fixed
+    /// quality, unscored, against the same searched to the target "high".
+    /// </summary>
+    public static async Task<int> RunCostAsync(BenchArguments arguments, CancellationToken cancellationToken)
+    {
+        Libvips.Configure();
+        var photos = Repository.Images(arguments.Corpus).Where(f => f.Extension == ".jpg").ToList();
+        var folder = Directory.CreateTempSubdirectory("fileoptimizer-search-cost-");
+        try
+        {
+            MediaFormat[] formats = [MediaFormat.Jpeg, MediaFormat.Webp];
+            Report.Line($"search cost: {photos.Count} JPEG photos, {Report.Megabytes(photos.Sum(f => f.Length))}, {Environment.ProcessorCount} at a time");
+            var fixedUnscored = await FixedUnscoredAsync(arguments, photos, folder.FullName, formats, cancellationToken);
+            await using var server = await ServerProcess.StartAsync(ThroughputBench.ServerEnvironment(arguments), cancellationToken);
+            using var runner = new PassRunner(server, folder.FullName, Environment.ProcessorCount);
+            await runner.WarmUpAsync(photos.MinBy(f => f.Length)!, cancellationToken);
+            var searched = new Dictionary<MediaFormat, QualityPass>();
+            await SearchedAsync(runner, photos, formats, searched, cancellationToken);
+            Report.Line("");
+            JudgeCost(fixedUnscored, searched);
+            return 0;
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>One fixed-quality encode per format, unscored: what the search's cost is measured against.</summary>
+    private static async Task<Dictionary<MediaFormat, QualityPass>> FixedUnscoredAsync(
+        BenchArguments arguments, List<FileInfo> photos, string folder, MediaFormat[] formats, CancellationToken cancellationToken)
+    {
+        await using var server = await ServerProcess.StartAsync(ThroughputBench.ServerEnvironment(arguments), cancellationToken);
+        using var runner = new PassRunner(server, folder, Environment.ProcessorCount);
+        await runner.WarmUpAsync(photos.MinBy(f => f.Length)!, cancellationToken);
+        var passes = new Dictionary<MediaFormat, QualityPass>();
+        foreach (var format in formats)
+        {
+            var settings = $$"""{"format":"{{format.Name()}}","quality":{{EncoderPresets.DefaultQuality(format)}}}""";
+            passes[format] = await runner.RunAsync($"photos {settings}, unscored", CostSet(photos, format), _ => settings, download: false, cancellationToken);
+        }
+
+        return passes;
+    }
+
+    private static async Task SearchedAsync(
+        PassRunner runner, List<FileInfo> photos, MediaFormat[] formats, Dictionary<MediaFormat, QualityPass> searched, CancellationToken cancellationToken)
+    {
+        foreach (var format in formats)
+        {
+            var settings = $$"""{"format":"{{format.Name()}}","target":"high"}""";
+            searched[format] = await runner.RunAsync($"photos {settings}", CostSet(photos, format), _ => settings, download: false, cancellationToken);
         }
     }
 

@@ -12,8 +12,11 @@ public static class QualityEngine
     /// <summary>A final score this far below the target counts as reaching it: two decoders differ by about this much.</summary>
     public const double Tolerance = 1.0;
 
-    /// <summary>Quality added when the full-size result misses, at most <see cref="MaxStepsUp"/> times.</summary>
-    private const int StepUp = 4;
+    /// <summary>
+    /// Quality added per point the full-size result misses by, at most <see cref="MaxStepsUp"/> times: near the target a
+    /// step of JPEG or WebP quality gains about 0.75 points.
+    /// </summary>
+    private const double StepUpPerPoint = 1.33;
 
     private const int MaxStepsUp = 2;
 
@@ -45,15 +48,16 @@ public static class QualityEngine
         }
 
         using var firstFrame = reference.Crop(0, 0, reference.Width, reference.PageHeight);
-        var sample = ScoringSample.Of(firstFrame);
+        var (sample, finalSample) = ScoringSample.ForSearch(firstFrame);
         using var sampleImage = sample.Extract(firstFrame);
-        var finalSample = ScoringSample.Of(firstFrame, ScoringSample.FinalPixels);
+        using var scoredSample = Ssimulacra2.Prepare(sampleImage);
         using var finalImage = finalSample.Extract(firstFrame);
+        using var scoredFinal = Ssimulacra2.Prepare(finalImage);
 
         // A fixed quality for one format leaves nothing to choose: no trial, only the result is scored.
         var outcomes = candidates.Count == 1 && !settings.SearchesQuality(candidates[0])
             ? [new SearchOutcome(EncoderChoice.Preset(candidates[0], settings.QualityFor(candidates[0])), 0, 0, true, [])]
-            : candidates.Select(format => Try(sampleImage, format, settings, cancellationToken)).ToList();
+            : candidates.Select(format => Try(scoredSample, format, settings, cancellationToken)).ToList();
         var trials = outcomes.SelectMany(o => o.Trials).ToList();
         var passing = outcomes.Where(o => o.ReachesTarget).ToList();
         var winner = passing.Count > 0 ? passing.MinBy(o => o.SampleBytes)! : outcomes.MaxBy(o => o.Score)!;
@@ -68,7 +72,7 @@ public static class QualityEngine
         {
             cancellationToken.ThrowIfCancellationRequested();
             Encoder.Save(reference, path, choice, settings);
-            score = ScoreFile(path, finalSample, finalImage);
+            score = ScoreFile(path, finalSample, scoredFinal);
             var (_, ceiling) = QualitySearch.Range(choice.Format);
             if (!searched || choice.Lossless || score >= required)
             {
@@ -89,13 +93,14 @@ public static class QualityEngine
                 break;
             }
 
-            choice = choice with { Quality = Math.Min(ceiling, choice.Quality + StepUp) };
+            var step = Math.Clamp((int)Math.Ceiling((required - score) * StepUpPerPoint) + 1, 2, 8);
+            choice = choice with { Quality = Math.Min(ceiling, choice.Quality + step) };
             steps++;
         }
 
         var suggestion = !settings.AutoFormat && candidates.Count == 1 && (choice.Lossless || settings.Lossless || choice.Format == MediaFormat.Png)
             && reference.PageHeight == reference.Height
-            ? QualitySuggestions.Trial(sampleImage, sample.Pixels(firstFrame.Width, firstFrame.Height), (long)firstFrame.Width * firstFrame.Height, settings, new FileInfo(path).Length)
+            ? QualitySuggestions.Trial(scoredSample, sample.Pixels(firstFrame.Width, firstFrame.Height), (long)firstFrame.Width * firstFrame.Height, settings, new FileInfo(path).Length)
             : null;
         var receipt = new QualityReceipt(
             "ssimulacra2",
@@ -113,7 +118,7 @@ public static class QualityEngine
     public static bool ReachesTarget(QualityReceipt receipt) =>
         receipt is not { Target: { } target } || receipt.Score >= target - Tolerance;
 
-    private static SearchOutcome Try(Image sample, MediaFormat format, OptimizationSettings settings, CancellationToken cancellationToken)
+    private static SearchOutcome Try(ScoredReference sample, MediaFormat format, OptimizationSettings settings, CancellationToken cancellationToken)
     {
         int? effort = format == MediaFormat.Avif ? Math.Min(AvifTrialEffort, settings.EffortFor(format)) : null;
         if (!settings.SearchesQuality(format))
@@ -134,12 +139,12 @@ public static class QualityEngine
         return new SearchOutcome(Lossless, losslessBytes, losslessScore, true, [.. outcome.Trials, new QualityTrial(MediaFormat.Png, 100, "lossless", losslessBytes, Math.Round(losslessScore, 2))]);
     }
 
-    private static double ScoreFile(string path, ScoringSample sample, Image sampleImage)
+    private static double ScoreFile(string path, ScoringSample sample, ScoredReference scored)
     {
         using var decoded = Image.NewFromFile(path, access: Enums.Access.Random);
         using var firstFrame = decoded.Crop(0, 0, decoded.Width, decoded.PageHeight);
         using var decodedSample = sample.Extract(firstFrame);
-        return Ssimulacra2.Score(sampleImage, decodedSample);
+        return scored.Score(decodedSample);
     }
 
     private static string Because(

@@ -15,7 +15,7 @@ public static class QualitySuggestions
     /// <summary>Encoder quality added per point of target above "high": the trial aims near the target in one encode.</summary>
     private const double QualityPerPoint = 1.5;
 
-    public static QualitySuggestion? Trial(Image sample, long samplePixels, long imagePixels, OptimizationSettings settings, long resultBytes)
+    public static QualitySuggestion? Trial(ScoredReference sample, long samplePixels, long imagePixels, OptimizationSettings settings, long resultBytes)
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(settings);

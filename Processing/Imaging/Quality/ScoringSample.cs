@@ -31,19 +31,30 @@ public sealed class ScoringSample
     /// <summary>Pixels of the sample of an image of <paramref name="width"/> by <paramref name="height"/>.</summary>
     public long Pixels(int width, int height) => IsWhole ? (long)width * height : (long)_tiles.Count * Tile * Tile;
 
-    /// <summary>The whole image when it has at most <paramref name="maxPixels"/>, else tiles spread over its range of detail.</summary>
-    public static ScoringSample Of(Image image, int maxPixels = SearchPixels)
+    /// <summary>The search's sample and the final one (<see cref="SearchPixels"/>, <see cref="FinalPixels"/>), from one ranking of the image's detail.</summary>
+    public static (ScoringSample Search, ScoringSample Final) ForSearch(Image image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (ScoredWhole(image, maxPixels))
+        if (ScoredWhole(image, SearchPixels))
         {
-            return new ScoringSample([]);
+            return (new ScoringSample([]), new ScoringSample([]));
         }
 
+        var ranked = RankedByDetail(image);
+        return (Spread(ranked, SearchPixels), ScoredWhole(image, FinalPixels) ? new ScoringSample([]) : Spread(ranked, FinalPixels));
+    }
+
+    private static List<(int Left, int Top)> RankedByDetail(Image image)
+    {
         using var grey = image.Colourspace(Enums.Interpretation.Bw);
         using var luminance = grey.ExtractBand(0);
         using var edges = luminance.Sobel();
-        var ranked = Ranked(edges);
+        return Ranked(edges);
+    }
+
+    /// <summary>Tiles evenly spread over the ranking, as many as fit in <paramref name="maxPixels"/>.</summary>
+    private static ScoringSample Spread(List<(int Left, int Top)> ranked, int maxPixels)
+    {
         var count = Math.Min(ranked.Count, maxPixels / (Tile * Tile));
         return Sample(Enumerable.Range(0, count).Select(i => ranked[(int)((i + 0.5) * ranked.Count / count)]));
     }

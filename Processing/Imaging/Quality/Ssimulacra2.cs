@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Numerics;
-using System.Runtime.InteropServices;
 using NetVips;
 
 namespace FileOptimizer.Processing.Imaging.Quality;
@@ -22,16 +20,16 @@ namespace FileOptimizer.Processing.Imaging.Quality;
 public static class Ssimulacra2
 {
     /// <summary>kNumScales in ssimulacra2.cc: 1:1 down to 1:32.</summary>
-    private const int Scales = 6;
+    internal const int Scales = 6;
 
     /// <summary>The reference refuses smaller images and stops downscaling below this size.</summary>
-    private const int MinimumSize = 8;
+    internal const int MinimumSize = 8;
 
     /// <summary>kC2 in ssimulacra2.cc, the SSIM stabiliser of the structure term (single precision there).</summary>
-    private const float C2 = 0.0009f;
+    internal const float C2 = 0.0009f;
 
     /// <summary>The backgrounds ssimulacra2_main.cc blends transparent images over, in encoded sRGB (0..1).</summary>
-    private static readonly float[] AlphaBackgrounds = [0.1f, 0.9f];
+    internal static readonly float[] AlphaBackgrounds = [0.1f, 0.9f];
 
     /// <summary>Frames of an animation that are scored at most; the worst counts.</summary>
     private const int SampledFrames = 3;
@@ -126,7 +124,7 @@ public static class Ssimulacra2
         return pageHeight > 0 && pageHeight < image.Height && image.Height % pageHeight == 0 ? image.Height / pageHeight : 1;
     }
 
-    private static void CheckSizes(int referenceWidth, int referenceHeight, int referenceFrames, int distortedWidth, int distortedHeight, int distortedFrames)
+    internal static void CheckSizes(int referenceWidth, int referenceHeight, int referenceFrames, int distortedWidth, int distortedHeight, int distortedFrames)
     {
         if (referenceWidth != distortedWidth || referenceHeight != distortedHeight)
         {
@@ -152,26 +150,30 @@ public static class Ssimulacra2
             ? Enumerable.Range(0, frames)
             : Enumerable.Range(0, SampledFrames).Select(i => (int)((long)i * (frames - 1) / (SampledFrames - 1))).Distinct();
 
+    /// <summary>
+    /// Prepares one frame (an image that is not an animation) to score several distorted versions of it: the reference's
+    /// side of the metric is computed once. The image is read once, now, and not disposed.
+    /// </summary>
+    public static ScoredReference Prepare(Image reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        CheckSizes(reference.Width, reference.Height, 1, reference.Width, reference.Height, 1);
+        return new ScoredReference(reference, Pixels.Of(reference));
+    }
+
     private static double ScoreFrame(Image reference, Image distorted)
     {
-        // Each side is decoded and converted once, into memory: a sequential source (a thumbnail, a streamed file) can
-        // be read only once, and the planes are filled from it once per background.
+        // Each side is decoded and converted once, into memory: a sequential source (a thumbnail, a streamed file) can be read only once.
         var referencePixels = Pixels.Of(reference);
-        var distortedPixels = ReferenceEquals(reference, distorted) ? referencePixels : Pixels.Of(distorted);
-        if (!referencePixels.HasAlpha && !distortedPixels.HasAlpha)
-        {
-            return Transform(Norms(referencePixels, distortedPixels, 0.0f));
-        }
-
-        // As ssimulacra2_main.cc does for an original with alpha: blend over dark and bright, keep the worse.
-        return AlphaBackgrounds.Min(background => Transform(Norms(referencePixels, distortedPixels, background)));
+        using var scored = new ScoredReference(reference, referencePixels);
+        return scored.Score(ReferenceEquals(reference, distorted) ? referencePixels : Pixels.Of(distorted));
     }
 
     /// <summary>
     /// One side's pixels as 8-bit or 16-bit sRGB with the embedded ICC profile applied, interleaved: three colour bands,
     /// then the alpha band if any.
     /// </summary>
-    private sealed class Pixels
+    internal sealed class Pixels
     {
         private readonly byte[]? _eight;
         private readonly ushort[]? _sixteen;
@@ -263,242 +265,10 @@ public static class Ssimulacra2
         return scope.Keep(image.Bands > 1 ? grey.Bandjoin(grey, grey, scope.Keep(image.ExtractBand(1))) : grey.Bandjoin(grey, grey));
     }
 
-    /// <summary>The sub-scores of every scale for two images of the same size.</summary>
-    private static List<double[]> Norms(Pixels reference, Pixels distorted, float background)
-    {
-        var width = reference.Width;
-        var height = reference.Height;
-        using var work = new Workspace((width + 1) * (height + 1));
-        var pixels = width * height;
-        reference.Linearise(work.Plane(Workspace.ReferenceLinear, pixels), work.Plane(Workspace.ReferenceLinear + 1, pixels), work.Plane(Workspace.ReferenceLinear + 2, pixels), background);
-        distorted.Linearise(work.Plane(Workspace.DistortedLinear, pixels), work.Plane(Workspace.DistortedLinear + 1, pixels), work.Plane(Workspace.DistortedLinear + 2, pixels), background);
-
-        var norms = new List<double[]>(Scales);
-        for (var scale = 0; scale < Scales; scale++)
-        {
-            // As the reference: the size check is on the previous scale, before it is halved.
-            if (width < MinimumSize || height < MinimumSize)
-            {
-                break;
-            }
-
-            if (scale > 0)
-            {
-                for (var plane = Workspace.ReferenceLinear; plane < Workspace.DistortedLinear + 3; plane++)
-                {
-                    Downsample(work.Plane(plane, width * height), width, height);
-                }
-
-                width = (width + 1) / 2;
-                height = (height + 1) / 2;
-            }
-
-            norms.Add(ScaleNorms(work, width, height));
-        }
-
-        return norms;
-    }
-
-    /// <summary>
-    /// The reference's box downsample by 2, in place: each output is ((a + b) + c + d) * 0.25 in single precision, the
-    /// last row and column repeated at an odd edge. Output i reads inputs at i or after, so writing in order is safe.
-    /// </summary>
-    private static void Downsample(Span<float> plane, int width, int height)
-    {
-        var outWidth = (width + 1) / 2;
-        var outHeight = (height + 1) / 2;
-        for (var oy = 0; oy < outHeight; oy++)
-        {
-            var upper = plane.Slice(2 * oy * width, width);
-            var lower = plane.Slice(Math.Min((2 * oy) + 1, height - 1) * width, width);
-            var row = oy * outWidth;
-            for (var ox = 0; ox < outWidth; ox++)
-            {
-                var left = 2 * ox;
-                var right = Math.Min(left + 1, width - 1);
-                plane[row + ox] = (upper[left] + upper[right] + lower[left] + lower[right]) * 0.25f;
-            }
-        }
-    }
-
-    /// <summary>
-    /// The 18 sub-scores of one scale: for X, Y and B, the 1-norm and 4-norm of the SSIM error, of the ringing
-    /// (artifact) map and of the blurring (detail lost) map, in the order [map][norm][channel].
-    /// </summary>
-    private static double[] ScaleNorms(Workspace work, int width, int height)
-    {
-        var pixels = width * height;
-        Xyb.FromLinearSrgb(
-            work.Plane(Workspace.ReferenceLinear, pixels), work.Plane(Workspace.ReferenceLinear + 1, pixels), work.Plane(Workspace.ReferenceLinear + 2, pixels),
-            work.Plane(Workspace.ReferenceXyb, pixels), work.Plane(Workspace.ReferenceXyb + 1, pixels), work.Plane(Workspace.ReferenceXyb + 2, pixels));
-        Xyb.FromLinearSrgb(
-            work.Plane(Workspace.DistortedLinear, pixels), work.Plane(Workspace.DistortedLinear + 1, pixels), work.Plane(Workspace.DistortedLinear + 2, pixels),
-            work.Plane(Workspace.DistortedXyb, pixels), work.Plane(Workspace.DistortedXyb + 1, pixels), work.Plane(Workspace.DistortedXyb + 2, pixels));
-        var result = new double[18];
-        Span<double> sums = stackalloc double[6];
-        for (var channel = 0; channel < 3; channel++)
-        {
-            var x1 = work.Plane(Workspace.ReferenceXyb + channel, pixels);
-            var x2 = work.Plane(Workspace.DistortedXyb + channel, pixels);
-            var product = work.Plane(Workspace.Product, pixels);
-            var temp = work.Plane(Workspace.Temp, pixels);
-            var mu1 = work.Plane(Workspace.Mu1, pixels);
-            var mu2 = work.Plane(Workspace.Mu2, pixels);
-            var sigma11 = work.Plane(Workspace.Sigma11, pixels);
-            var sigma22 = work.Plane(Workspace.Sigma22, pixels);
-            var sigma12 = work.Plane(Workspace.Sigma12, pixels);
-            var blur = RecursiveGaussian.Ssimulacra2;
-            blur.Blur(x1, mu1, temp, width, height);
-            blur.Blur(x2, mu2, temp, width, height);
-            blur.Blur(Multiply(x1, x1, product), sigma11, temp, width, height);
-            blur.Blur(Multiply(x2, x2, product), sigma22, temp, width, height);
-            blur.Blur(Multiply(x1, x2, product), sigma12, temp, width, height);
-            ErrorSums(x1, x2, mu1, mu2, sigma11, sigma22, sigma12, sums);
-            var perPixel = 1.0 / pixels;
-            for (var map = 0; map < 3; map++)
-            {
-                result[Index(map, 0, channel)] = perPixel * sums[map];
-                result[Index(map, 1, channel)] = Math.Sqrt(Math.Sqrt(perPixel * sums[3 + map]));
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>Products of single-precision values are correctly rounded in either place; this saves a round trip.</summary>
-    private static Span<float> Multiply(Span<float> a, Span<float> b, Span<float> product)
-    {
-        var va = MemoryMarshal.Cast<float, Vector<float>>(a);
-        var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
-        var vp = MemoryMarshal.Cast<float, Vector<float>>(product);
-        for (var i = 0; i < va.Length; i++)
-        {
-            vp[i] = va[i] * vb[i];
-        }
-
-        for (var i = va.Length * Vector<float>.Count; i < a.Length; i++)
-        {
-            product[i] = a[i] * b[i];
-        }
-
-        return product;
-    }
-
-    /// <summary>
-    /// Sums over one channel of [SSIM error, ringing, blurring] and of their fourth powers (SSIMMap and EdgeDiffMap in
-    /// ssimulacra2.cc). Each step is in the reference's precision: single up to the SSIM quotient and |x - mu|, double
-    /// after, so the differences of near-equal values come out as the reference's.
-    /// </summary>
-    private static void ErrorSums(
-        ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, ReadOnlySpan<float> mu1, ReadOnlySpan<float> mu2,
-        ReadOnlySpan<float> sigma11, ReadOnlySpan<float> sigma22, ReadOnlySpan<float> sigma12, Span<double> sums)
-    {
-        var one = Vector<double>.One;
-        var c2 = new Vector<float>(C2);
-        Span<Vector<double>> vectorSums = stackalloc Vector<double>[6];
-        var i = 0;
-        for (; i <= x1.Length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var m1 = new Vector<float>(mu1[i..]);
-            var m2 = new Vector<float>(mu2[i..]);
-            var difference = m1 - m2;
-            Vector.Widen(difference * difference, out var squareLow, out var squareHigh);
-            var meanTerm = Vector.Narrow(one - squareLow, one - squareHigh);
-            var structure = (new Vector<float>(2.0f) * (new Vector<float>(sigma12[i..]) - (m1 * m2))) + c2;
-            var variances = (new Vector<float>(sigma11[i..]) - (m1 * m1)) + (new Vector<float>(sigma22[i..]) - (m2 * m2)) + c2;
-            Vector.Widen(meanTerm * structure / variances, out var similarityLow, out var similarityHigh);
-            Vector.Widen(Vector.Abs(new Vector<float>(x1[i..]) - m1), out var edge1Low, out var edge1High);
-            Vector.Widen(Vector.Abs(new Vector<float>(x2[i..]) - m2), out var edge2Low, out var edge2High);
-            AddErrors(vectorSums, one - similarityLow, ((one + edge2Low) / (one + edge1Low)) - one);
-            AddErrors(vectorSums, one - similarityHigh, ((one + edge2High) / (one + edge1High)) - one);
-        }
-
-        for (var s = 0; s < 6; s++)
-        {
-            sums[s] = Vector.Sum(vectorSums[s]);
-        }
-
-        for (; i < x1.Length; i++)
-        {
-            // The same arithmetic one pixel at a time, as the reference writes it.
-            float m1 = mu1[i], m2 = mu2[i];
-            var meanTerm = (float)(1.0 - ((m1 - m2) * (m1 - m2)));
-            var structure = (2 * (sigma12[i] - (m1 * m2))) + C2;
-            var variances = (sigma11[i] - (m1 * m1)) + (sigma22[i] - (m2 * m2)) + C2;
-            var ssim = Math.Max(1.0 - (meanTerm * structure / variances), 0.0);
-            var edge = ((1.0 + Math.Abs(x2[i] - m2)) / (1.0 + Math.Abs(x1[i] - m1))) - 1.0;
-            var artifact = Math.Max(edge, 0.0);
-            var detailLost = Math.Max(-edge, 0.0);
-            sums[0] += ssim;
-            sums[1] += artifact;
-            sums[2] += detailLost;
-            sums[3] += ssim * ssim * (ssim * ssim);
-            sums[4] += artifact * artifact * (artifact * artifact);
-            sums[5] += detailLost * detailLost * (detailLost * detailLost);
-        }
-    }
-
-    /// <summary>Adds the SSIM error (clamped at 0) and the edge ratio split into ringing and lost detail, and their fourth powers.</summary>
-    private static void AddErrors(Span<Vector<double>> sums, Vector<double> ssim, Vector<double> edge)
-    {
-        ssim = Vector.Max(ssim, Vector<double>.Zero);
-        var artifact = Vector.Max(edge, Vector<double>.Zero);
-        var detailLost = Vector.Max(-edge, Vector<double>.Zero);
-        sums[0] += ssim;
-        sums[1] += artifact;
-        sums[2] += detailLost;
-        var square = ssim * ssim;
-        sums[3] += square * square;
-        square = artifact * artifact;
-        sums[4] += square * square;
-        square = detailLost * detailLost;
-        sums[5] += square * square;
-    }
-
-    /// <summary>
-    /// The planes of one score at the size of its first scale (plus an odd row and column), reused by every channel
-    /// and scale. Rented, because fresh arrays of this size cost more in page faults than the arithmetic on them.
-    /// </summary>
-    private sealed class Workspace : IDisposable
-    {
-        public const int ReferenceLinear = 0;
-        public const int DistortedLinear = 3;
-        public const int ReferenceXyb = 6;
-        public const int DistortedXyb = 9;
-        public const int Mu1 = 12;
-        public const int Mu2 = 13;
-        public const int Sigma11 = 14;
-        public const int Sigma22 = 15;
-        public const int Sigma12 = 16;
-
-        /// <summary>Products to blur.</summary>
-        public const int Product = 17;
-
-        /// <summary>The horizontal pass of the blur.</summary>
-        public const int Temp = 18;
-
-        private const int Count = 19;
-
-        private readonly float[][] _planes;
-
-        /// <summary>
-        /// Plain arrays, not the shared pool's: the pool would keep about 76 bytes a pixel for the life of the process,
-        /// where these go back with the collection the service runs once its workers are idle.
-        /// </summary>
-        public Workspace(int pixels) => _planes = Enumerable.Range(0, Count).Select(_ => GC.AllocateUninitializedArray<float>(pixels)).ToArray();
-
-        public Span<float> Plane(int index, int length) => _planes[index].AsSpan(0, length);
-
-        public void Dispose()
-        {
-            Array.Clear(_planes);
-        }
-    }
-
-    private static int Index(int map, int norm, int channel) => (map * 6) + (norm * 3) + channel;
+    internal static int Index(int map, int norm, int channel) => (map * 6) + (norm * 3) + channel;
 
     /// <summary>The weighted sum of the 108 norms and the reference's final mapping to a 100-point score.</summary>
-    private static double Transform(List<double[]> norms)
+    internal static double Transform(List<double[]> norms)
     {
         var sum = 0.0;
         var weight = 0;

@@ -1,0 +1,308 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using NetVips;
+
+namespace FileOptimizer.Processing.Imaging.Quality;
+
+/// <summary>
+/// The reference's side of SSIMULACRA 2, computed once per background: at every scale its XYB planes, their blurred
+/// means and blurred squares. The quality search scores every trial against the same sample, so each score then computes
+/// only the distorted side and the cross term: 9 of the 15 blurs a scale. Not thread-safe: it reuses one workspace.
+/// Its planes come from <see cref="ScoringMemory"/> and go back there when it is disposed.
+/// </summary>
+public sealed class ScoredReference : IDisposable
+{
+    private readonly Ssimulacra2.Pixels _pixels;
+    private readonly Dictionary<float, Level[]> _pyramids = [];
+    private readonly List<float[]> _rented = [];
+    private float[][]? _work;
+
+    internal ScoredReference(Image image, Ssimulacra2.Pixels pixels) => (Image, _pixels) = (image, pixels);
+
+    /// <summary>The reference itself (not owned: the caller disposes it).</summary>
+    public Image Image { get; }
+
+    public int Width => Image.Width;
+
+    public int Height => Image.Height;
+
+    public void Dispose()
+    {
+        _rented.ForEach(ScoringMemory.Return);
+        _rented.Clear();
+        _pyramids.Clear();
+        _work = null;
+    }
+
+    /// <summary>Scores a distorted version of the reference, of the same size; the image is read once and not disposed.</summary>
+    /// <exception cref="ArgumentException">The image differs in size from the reference.</exception>
+    public double Score(Image distorted)
+    {
+        ArgumentNullException.ThrowIfNull(distorted);
+        Ssimulacra2.CheckSizes(Width, Height, 1, distorted.Width, distorted.Height, 1);
+        return Score(Ssimulacra2.Pixels.Of(distorted));
+    }
+
+    internal double Score(Ssimulacra2.Pixels distorted)
+    {
+        if (!_pixels.HasAlpha && !distorted.HasAlpha)
+        {
+            return Ssimulacra2.Transform(Norms(distorted, 0.0f));
+        }
+
+        // As ssimulacra2_main.cc does for an original with alpha: blend over dark and bright, keep the worse.
+        return Ssimulacra2.AlphaBackgrounds.Min(background => Ssimulacra2.Transform(Norms(distorted, background)));
+    }
+
+    /// <summary>The 18 sub-scores of every scale against <paramref name="distorted"/>, blended over <paramref name="background"/>.</summary>
+    private List<double[]> Norms(Ssimulacra2.Pixels distorted, float background)
+    {
+        var pyramid = Pyramid(_pixels.HasAlpha ? background : 0.0f);
+        var pixels = Width * Height;
+        var work = _work ??= Planes(Work.Count, pixels);
+        Span<float> Plane(int index, int length) => work[index].AsSpan(0, length);
+        distorted.Linearise(Plane(Work.Linear, pixels), Plane(Work.Linear + 1, pixels), Plane(Work.Linear + 2, pixels), background);
+
+        var norms = new List<double[]>(pyramid.Length);
+        Span<double> sums = stackalloc double[6];
+        var (width, height) = (Width, Height);
+        foreach (var level in pyramid)
+        {
+            if (level.Width != width)
+            {
+                for (var plane = Work.Linear; plane < Work.Linear + 3; plane++)
+                {
+                    Downsample(Plane(plane, width * height), width, height);
+                }
+            }
+
+            (width, height) = (level.Width, level.Height);
+            pixels = width * height;
+            Xyb.FromLinearSrgb(
+                Plane(Work.Linear, pixels), Plane(Work.Linear + 1, pixels), Plane(Work.Linear + 2, pixels),
+                Plane(Work.Xyb, pixels), Plane(Work.Xyb + 1, pixels), Plane(Work.Xyb + 2, pixels));
+            var result = new double[18];
+            var perPixel = 1.0 / pixels;
+            for (var channel = 0; channel < 3; channel++)
+            {
+                var x1 = level.Xyb[channel].AsSpan(0, pixels);
+                var x2 = Plane(Work.Xyb + channel, pixels);
+                var product = Plane(Work.Product, pixels);
+                var temp = Plane(Work.Temp, pixels);
+                var mu2 = Plane(Work.Mu2, pixels);
+                var sigma22 = Plane(Work.Sigma22, pixels);
+                var sigma12 = Plane(Work.Sigma12, pixels);
+                var blur = RecursiveGaussian.Ssimulacra2;
+                blur.Blur(x2, mu2, temp, width, height);
+                blur.Blur(Multiply(x2, x2, product), sigma22, temp, width, height);
+                blur.Blur(Multiply(x1, x2, product), sigma12, temp, width, height);
+                ErrorSums(x1, x2, level.Mean[channel].AsSpan(0, pixels), mu2, level.Square[channel].AsSpan(0, pixels), sigma22, sigma12, sums);
+                for (var map = 0; map < 3; map++)
+                {
+                    result[Ssimulacra2.Index(map, 0, channel)] = perPixel * sums[map];
+                    result[Ssimulacra2.Index(map, 1, channel)] = Math.Sqrt(Math.Sqrt(perPixel * sums[3 + map]));
+                }
+            }
+
+            norms.Add(result);
+        }
+
+        return norms;
+    }
+
+    /// <summary>The reference's planes at every scale the reference tool computes, for one background.</summary>
+    private Level[] Pyramid(float background)
+    {
+        if (_pyramids.TryGetValue(background, out var cached))
+        {
+            return cached;
+        }
+
+        var (width, height) = (Width, Height);
+        var work = _work ??= Planes(Work.Count, width * height);
+        // The workspace's linear planes hold the reference's until the distorted side needs them.
+        float[][] linear = [work[Work.Linear], work[Work.Linear + 1], work[Work.Linear + 2]];
+        _pixels.Linearise(linear[0].AsSpan(0, width * height), linear[1].AsSpan(0, width * height), linear[2].AsSpan(0, width * height), background);
+        var levels = new List<Level>(Ssimulacra2.Scales);
+        for (var scale = 0; scale < Ssimulacra2.Scales; scale++)
+        {
+            // As the reference: the size check is on the previous scale, before it is halved.
+            if (width < Ssimulacra2.MinimumSize || height < Ssimulacra2.MinimumSize)
+            {
+                break;
+            }
+
+            if (scale > 0)
+            {
+                foreach (var plane in linear)
+                {
+                    Downsample(plane.AsSpan(0, width * height), width, height);
+                }
+
+                (width, height) = ((width + 1) / 2, (height + 1) / 2);
+            }
+
+            var pixels = width * height;
+            var level = new Level(width, height, Planes(3, pixels), Planes(3, pixels), Planes(3, pixels));
+            Span<float> Plane(float[][] planes, int index) => planes[index].AsSpan(0, pixels);
+            Xyb.FromLinearSrgb(Plane(linear, 0), Plane(linear, 1), Plane(linear, 2), Plane(level.Xyb, 0), Plane(level.Xyb, 1), Plane(level.Xyb, 2));
+            var product = Plane(work, Work.Product);
+            var temp = Plane(work, Work.Temp);
+            for (var channel = 0; channel < 3; channel++)
+            {
+                var xyb = Plane(level.Xyb, channel);
+                RecursiveGaussian.Ssimulacra2.Blur(xyb, Plane(level.Mean, channel), temp, width, height);
+                RecursiveGaussian.Ssimulacra2.Blur(Multiply(xyb, xyb, product), Plane(level.Square, channel), temp, width, height);
+            }
+
+            levels.Add(level);
+        }
+
+        return _pyramids[background] = [.. levels];
+    }
+
+    private float[][] Planes(int count, int pixels)
+    {
+        var planes = new float[count][];
+        for (var i = 0; i < count; i++)
+        {
+            planes[i] = ScoringMemory.Rent(pixels);
+            _rented.Add(planes[i]);
+        }
+
+        return planes;
+    }
+
+    /// <summary>One scale of the reference: XYB planes, and per channel the blurred plane and the blurred square.</summary>
+    private sealed record Level(int Width, int Height, float[][] Xyb, float[][] Mean, float[][] Square);
+
+    /// <summary>The distorted side's planes, at the size of the first scale and reused by every scale and score.</summary>
+    private static class Work
+    {
+        public const int Linear = 0;
+        public const int Xyb = 3;
+        public const int Mu2 = 6;
+        public const int Sigma22 = 7;
+        public const int Sigma12 = 8;
+
+        /// <summary>Products to blur.</summary>
+        public const int Product = 9;
+
+        /// <summary>The horizontal pass of the blur.</summary>
+        public const int Temp = 10;
+
+        public const int Count = 11;
+    }
+
+    /// <summary>
+    /// The reference's box downsample by 2, in place: each output is ((a + b) + c + d) * 0.25 in single precision, the
+    /// last row and column repeated at an odd edge. Output i reads inputs at i or after, so writing in order is safe.
+    /// </summary>
+    private static void Downsample(Span<float> plane, int width, int height)
+    {
+        var outWidth = (width + 1) / 2;
+        var outHeight = (height + 1) / 2;
+        for (var oy = 0; oy < outHeight; oy++)
+        {
+            var upper = plane.Slice(2 * oy * width, width);
+            var lower = plane.Slice(Math.Min((2 * oy) + 1, height - 1) * width, width);
+            var row = oy * outWidth;
+            for (var ox = 0; ox < outWidth; ox++)
+            {
+                var left = 2 * ox;
+                var right = Math.Min(left + 1, width - 1);
+                plane[row + ox] = (upper[left] + upper[right] + lower[left] + lower[right]) * 0.25f;
+            }
+        }
+    }
+
+    /// <summary>Products of single-precision values are correctly rounded in either place.</summary>
+    private static Span<float> Multiply(Span<float> a, Span<float> b, Span<float> product)
+    {
+        var va = MemoryMarshal.Cast<float, Vector<float>>(a);
+        var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
+        var vp = MemoryMarshal.Cast<float, Vector<float>>(product);
+        for (var i = 0; i < va.Length; i++)
+        {
+            vp[i] = va[i] * vb[i];
+        }
+
+        for (var i = va.Length * Vector<float>.Count; i < a.Length; i++)
+        {
+            product[i] = a[i] * b[i];
+        }
+
+        return product;
+    }
+
+    /// <summary>
+    /// Sums over one channel of [SSIM error, ringing, blurring] and of their fourth powers (SSIMMap and EdgeDiffMap in
+    /// ssimulacra2.cc). Each step is in the reference's precision: single up to the SSIM quotient and |x - mu|, double
+    /// after, so the differences of near-equal values come out as the reference's.
+    /// </summary>
+    private static void ErrorSums(
+        ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, ReadOnlySpan<float> mu1, ReadOnlySpan<float> mu2,
+        ReadOnlySpan<float> sigma11, ReadOnlySpan<float> sigma22, ReadOnlySpan<float> sigma12, Span<double> sums)
+    {
+        var one = Vector<double>.One;
+        var c2 = new Vector<float>(Ssimulacra2.C2);
+        Span<Vector<double>> vectorSums = stackalloc Vector<double>[6];
+        var i = 0;
+        for (; i <= x1.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var m1 = new Vector<float>(mu1[i..]);
+            var m2 = new Vector<float>(mu2[i..]);
+            var difference = m1 - m2;
+            Vector.Widen(difference * difference, out var squareLow, out var squareHigh);
+            var meanTerm = Vector.Narrow(one - squareLow, one - squareHigh);
+            var structure = (new Vector<float>(2.0f) * (new Vector<float>(sigma12[i..]) - (m1 * m2))) + c2;
+            var variances = (new Vector<float>(sigma11[i..]) - (m1 * m1)) + (new Vector<float>(sigma22[i..]) - (m2 * m2)) + c2;
+            Vector.Widen(meanTerm * structure / variances, out var similarityLow, out var similarityHigh);
+            Vector.Widen(Vector.Abs(new Vector<float>(x1[i..]) - m1), out var edge1Low, out var edge1High);
+            Vector.Widen(Vector.Abs(new Vector<float>(x2[i..]) - m2), out var edge2Low, out var edge2High);
+            AddErrors(vectorSums, one - similarityLow, ((one + edge2Low) / (one + edge1Low)) - one);
+            AddErrors(vectorSums, one - similarityHigh, ((one + edge2High) / (one + edge1High)) - one);
+        }
+
+        for (var s = 0; s < 6; s++)
+        {
+            sums[s] = Vector.Sum(vectorSums[s]);
+        }
+
+        for (; i < x1.Length; i++)
+        {
+            // The same arithmetic one pixel at a time, as the reference writes it.
+            float m1 = mu1[i], m2 = mu2[i];
+            var meanTerm = (float)(1.0 - ((m1 - m2) * (m1 - m2)));
+            var structure = (2 * (sigma12[i] - (m1 * m2))) + Ssimulacra2.C2;
+            var variances = (sigma11[i] - (m1 * m1)) + (sigma22[i] - (m2 * m2)) + Ssimulacra2.C2;
+            var ssim = Math.Max(1.0 - (meanTerm * structure / variances), 0.0);
+            var edge = ((1.0 + Math.Abs(x2[i] - m2)) / (1.0 + Math.Abs(x1[i] - m1))) - 1.0;
+            var artifact = Math.Max(edge, 0.0);
+            var detailLost = Math.Max(-edge, 0.0);
+            sums[0] += ssim;
+            sums[1] += artifact;
+            sums[2] += detailLost;
+            sums[3] += ssim * ssim * (ssim * ssim);
+            sums[4] += artifact * artifact * (artifact * artifact);
+            sums[5] += detailLost * detailLost * (detailLost * detailLost);
+        }
+    }
+
+    /// <summary>Adds the SSIM error (clamped at 0) and the edge ratio split into ringing and lost detail, and their fourth powers.</summary>
+    private static void AddErrors(Span<Vector<double>> sums, Vector<double> ssim, Vector<double> edge)
+    {
+        ssim = Vector.Max(ssim, Vector<double>.Zero);
+        var artifact = Vector.Max(edge, Vector<double>.Zero);
+        var detailLost = Vector.Max(-edge, Vector<double>.Zero);
+        sums[0] += ssim;
+        sums[1] += artifact;
+        sums[2] += detailLost;
+        var square = ssim * ssim;
+        sums[3] += square * square;
+        square = artifact * artifact;
+        sums[4] += square * square;
+        square = detailLost * detailLost;
+        sums[5] += square * square;
+    }
+}
