@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FileOptimizer.Processing.Imaging.Quality;
 
@@ -34,6 +35,11 @@ internal sealed class RecursiveGaussian
     private readonly Vector128<float>[][] _inputs = new Vector128<float>[3][];
     private readonly Vector128<float>[] _previous = new Vector128<float>[3];
     private readonly Vector128<float>[] _previous2 = new Vector128<float>[3];
+
+    // The same, duplicated into both halves of a 256-bit vector for two rows at once.
+    private readonly Vector256<float>[][] _inputsPair = new Vector256<float>[3][];
+    private readonly Vector256<float>[] _previousPair = new Vector256<float>[3];
+    private readonly Vector256<float>[] _previous2Pair = new Vector256<float>[3];
 
     private RecursiveGaussian(double sigma)
     {
@@ -86,6 +92,9 @@ internal sealed class RecursiveGaussian
 
             _previous[k] = Vector128.Create((float)-d1, (float)(d2 - 1.0), (float)((-d2 * d1) + (2.0 * d1)), (float)((d2 * d2) - (3.0 * d2) + 1.0));
             _previous2[k] = Vector128.Create(-1.0f, (float)d1, (float)(-d2 + 1.0), (float)((d2 * d1) - (2.0 * d1)));
+            _inputsPair[k] = [.. _inputs[k].Select(w => Vector256.Create(w, w))];
+            _previousPair[k] = Vector256.Create(_previous[k], _previous[k]);
+            _previous2Pair[k] = Vector256.Create(_previous2[k], _previous2[k]);
         }
     }
 
@@ -94,7 +103,16 @@ internal sealed class RecursiveGaussian
     /// <summary>Blurs a plane of <paramref name="width"/> x <paramref name="height"/>; outside it the filter reads zeros.</summary>
     public void Blur(ReadOnlySpan<float> input, Span<float> output, Span<float> temp, int width, int height)
     {
-        for (var y = 0; y < height; y++)
+        var y = 0;
+        if (Avx.IsSupported && Fma.IsSupported)
+        {
+            for (; y + 1 < height; y += 2)
+            {
+                HorizontalPair(input.Slice(y * width, 2 * width), temp.Slice(y * width, 2 * width), width);
+            }
+        }
+
+        for (; y < height; y++)
         {
             Horizontal(input.Slice(y * width, width), temp.Slice(y * width, width));
         }
@@ -153,6 +171,85 @@ internal sealed class RecursiveGaussian
         {
             ScalarStep(row, output, n, previous, previous2);
         }
+    }
+
+    /// <summary>
+    /// Two rows at once, one in each half of a 256-bit vector: the same operations in the same order per lane as
+    /// <see cref="Horizontal"/>, so the same results, but two independent recursions keep the core busy where one
+    /// waits on its own previous output.
+    /// </summary>
+    private void HorizontalPair(ReadOnlySpan<float> rows, Span<float> outputs, int width)
+    {
+        var rowA = rows[..width];
+        var rowB = rows[width..];
+        var outputA = outputs[..width];
+        var outputB = outputs[width..];
+        var n = -_radius + 1;
+        Span<float> previousA = stackalloc float[3], previous2A = stackalloc float[3], previousB = stackalloc float[3], previous2B = stackalloc float[3];
+        var firstGroup = (_radius + 1 + Lanes - 1) / Lanes * Lanes;
+        for (; n < Math.Min(firstGroup, width); n++)
+        {
+            ScalarStep(rowA, outputA, n, previousA, previous2A);
+            ScalarStep(rowB, outputB, n, previousB, previous2B);
+        }
+
+        if (n < width - _radius + 1 - (Lanes - 1))
+        {
+            ref var originA = ref MemoryMarshal.GetReference(rowA);
+            ref var originB = ref MemoryMarshal.GetReference(rowB);
+            Span<Vector256<float>> previous = stackalloc Vector256<float>[3];
+            Span<Vector256<float>> previous2 = stackalloc Vector256<float>[3];
+            for (var k = 0; k < 3; k++)
+            {
+                previous[k] = Vector256.Create(Vector128.Create(previousA[k]), Vector128.Create(previousB[k]));
+                previous2[k] = Vector256.Create(Vector128.Create(previous2A[k]), Vector128.Create(previous2B[k]));
+            }
+
+            for (; n < width - _radius + 1 - (Lanes - 1); n += Lanes)
+            {
+                var left = (nuint)(n - _radius - 1);
+                var right = (nuint)(n + _radius - 1);
+                var sum = Vector256.Create(Vector128.LoadUnsafe(ref originA, left), Vector128.LoadUnsafe(ref originB, left))
+                    + Vector256.Create(Vector128.LoadUnsafe(ref originA, right), Vector128.LoadUnsafe(ref originB, right));
+                var out1 = GroupPair(0, sum, previous[0], previous2[0]);
+                var out3 = GroupPair(1, sum, previous[1], previous2[1]);
+                var out5 = GroupPair(2, sum, previous[2], previous2[2]);
+                previous2[0] = Avx.Permute(out1, 0xAA);
+                previous2[1] = Avx.Permute(out3, 0xAA);
+                previous2[2] = Avx.Permute(out5, 0xAA);
+                previous[0] = Avx.Permute(out1, 0xFF);
+                previous[1] = Avx.Permute(out3, 0xFF);
+                previous[2] = Avx.Permute(out5, 0xFF);
+                var total = out1 + (out3 + out5);
+                total.GetLower().StoreUnsafe(ref MemoryMarshal.GetReference(outputA), (nuint)n);
+                total.GetUpper().StoreUnsafe(ref MemoryMarshal.GetReference(outputB), (nuint)n);
+            }
+
+            for (var k = 0; k < 3; k++)
+            {
+                (previousA[k], previousB[k]) = (previous[k].GetElement(0), previous[k].GetElement(4));
+                (previous2A[k], previous2B[k]) = (previous2[k].GetElement(0), previous2[k].GetElement(4));
+            }
+        }
+
+        for (var tail = n; tail < width; tail++)
+        {
+            ScalarStep(rowA, outputA, tail, previousA, previous2A);
+            ScalarStep(rowB, outputB, tail, previousB, previous2B);
+        }
+    }
+
+    /// <summary><see cref="Group"/> for two rows: each 128-bit half broadcasts its own elements (vpermilps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector256<float> GroupPair(int k, Vector256<float> sum, Vector256<float> previous, Vector256<float> previous2)
+    {
+        var weights = _inputsPair[k];
+        var result = Avx.Permute(sum, 0x00) * weights[0];
+        result = Fma.MultiplyAdd(weights[1], Avx.Permute(sum, 0x55), result);
+        result = Fma.MultiplyAdd(weights[2], Avx.Permute(sum, 0xAA), result);
+        result = Fma.MultiplyAdd(weights[3], Avx.Permute(sum, 0xFF), result);
+        result = Fma.MultiplyAdd(_previous2Pair[k], previous2, result);
+        return Fma.MultiplyAdd(_previousPair[k], previous, result);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

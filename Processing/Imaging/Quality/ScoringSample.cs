@@ -46,8 +46,10 @@ public sealed class ScoringSample
 
     private static List<(int Left, int Top)> RankedByDetail(Image image)
     {
-        using var grey = image.Colourspace(Enums.Interpretation.Bw);
-        using var luminance = grey.ExtractBand(0);
+        // For 8-bit sRGB the green band stands in for luminance: it carries most of it, and the conversion to grey
+        // (through linear light) cost more than the edges.
+        using var grey = image.Interpretation == Enums.Interpretation.Srgb && image.Bands >= 3 ? null : image.Colourspace(Enums.Interpretation.Bw);
+        using var luminance = (grey ?? image).ExtractBand(grey is null ? 1 : 0);
         using var edges = luminance.Sobel();
         return Ranked(edges);
     }
