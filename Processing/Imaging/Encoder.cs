@@ -5,8 +5,10 @@ namespace FileOptimizer.Processing.Imaging;
 /// <summary>
 /// One way to encode: the format, the encoder quality, and whether colour detail is kept in full: JPEG and AVIF chroma at
 /// 4:4:4 rather than 4:2:0, WebP's sharp YUV conversion (libwebp's slower RGB to YUV that keeps colour edges).
+/// <paramref name="Searched"/>: the quality was searched to a target, with the encoder tuning the search uses (JPEG's
+/// <see cref="EncoderPresets.SearchedJpegQuantTable"/>).
 /// </summary>
-public sealed record EncoderChoice(MediaFormat Format, int Quality, bool FullChroma = false, bool Lossless = false)
+public sealed record EncoderChoice(MediaFormat Format, int Quality, bool FullChroma = false, bool Lossless = false, bool Searched = false)
 {
     /// <summary>Quality at which libvips keeps JPEG and AVIF chroma in full by itself (subsample mode "auto").</summary>
     private const int FullChromaFrom = 90;
@@ -70,7 +72,7 @@ public static class Encoder
                 { "trellis_quant", true },
                 { "overshoot_deringing", true },
                 { "optimize_scans", settings.Progressive },
-                { "quant_table", 3 }, // mozjpeg's ImageMagick table: the best size/quality trade-off for photos
+                { "quant_table", choice.Searched ? EncoderPresets.SearchedJpegQuantTable : EncoderPresets.JpegQuantTable },
                 { "subsample_mode", subsample },
                 { "keep", keep },
             },

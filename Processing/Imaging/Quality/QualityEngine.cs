@@ -13,11 +13,9 @@ public static class QualityEngine
     public const double Tolerance = 1.0;
 
     /// <summary>
-    /// Quality added per point the full-size result misses by, at most <see cref="MaxStepsUp"/> times: near the target a
-    /// step of JPEG or WebP quality gains about 0.75 points.
+    /// How often the full-size result is stepped up when it misses: each time by the quality its shortfall is worth
+    /// (<see cref="QualitySearch.QualityPerPoint"/>) plus one, 2 to 8.
     /// </summary>
-    private const double StepUpPerPoint = 1.33;
-
     private const int MaxStepsUp = 2;
 
     /// <summary>
@@ -93,7 +91,7 @@ public static class QualityEngine
                 break;
             }
 
-            var step = Math.Clamp((int)Math.Ceiling((required - score) * StepUpPerPoint) + 1, 2, 8);
+            var step = Math.Clamp((int)Math.Ceiling((required - score) * QualitySearch.QualityPerPoint(choice.Format)) + 1, 2, 8);
             choice = choice with { Quality = Math.Min(ceiling, choice.Quality + step) };
             steps++;
         }

@@ -20,10 +20,10 @@ public static class QualitySearch
 
     /// <summary>
     /// Encoder quality per point of score, for the steps before two scores bracket the goal: near the target a step of
-    /// JPEG or WebP quality gains about 0.75 points on photos (0.5 to 1.0). Stepping that far plus one or two lands
-    /// close to the goal; the interpolation closes the bracket.
+    /// quality gains about 0.5 points on photos with the searched JPEG table, 0.75 with the others. Stepping that far
+    /// plus one or two lands close to the goal; the interpolation closes the bracket.
     /// </summary>
-    private const double QualityPerPoint = 1.33;
+    public static double QualityPerPoint(MediaFormat format) => format == MediaFormat.Jpeg ? 2.0 : 1.33;
 
     /// <summary>Encodes for the first variant at most.</summary>
     private const int MaxTrials = 4;
@@ -92,7 +92,7 @@ public static class QualitySearch
         for (var trial = 0; trial < maxTrials; trial++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var choice = new EncoderChoice(format, quality, fullChroma);
+            var choice = new EncoderChoice(format, quality, fullChroma, Searched: true);
             // The same encode is not made twice (libvips keeps JPEG and AVIF chroma whole from quality 90 by itself).
             var seen = trials.Find(t => t.Format == format && t.EncoderQuality == quality && t.Chroma == choice.Chroma);
             var (bytes, score) = seen is not null ? (seen.Bytes, seen.Score) : Try(sample, choice, settings, effort);
@@ -109,7 +109,7 @@ public static class QualitySearch
                 low = (quality, bytes, score);
             }
 
-            var next = Next(low, high, goal, floor, ceiling);
+            var next = Next(format, low, high, goal, floor, ceiling);
             if (next is not { } q || q == quality)
             {
                 break;
@@ -119,20 +119,20 @@ public static class QualitySearch
         }
 
         return high is { } pass
-            ? new SearchOutcome(new EncoderChoice(format, pass.Quality, fullChroma), pass.Bytes, pass.Score, true, [])
-            : new SearchOutcome(new EncoderChoice(format, low!.Value.Quality, fullChroma), low.Value.Bytes, low.Value.Score, false, []);
+            ? new SearchOutcome(new EncoderChoice(format, pass.Quality, fullChroma, Searched: true), pass.Bytes, pass.Score, true, [])
+            : new SearchOutcome(new EncoderChoice(format, low!.Value.Quality, fullChroma, Searched: true), low.Value.Bytes, low.Value.Score, false, []);
     }
 
     /// <summary>The next quality to try, or null when the bracket is closed (within 2) or the ends are reached.</summary>
-    private static int? Next((int Quality, long Bytes, double Score)? low, (int Quality, long Bytes, double Score)? high, double goal, int floor, int ceiling)
+    private static int? Next(MediaFormat format, (int Quality, long Bytes, double Score)? low, (int Quality, long Bytes, double Score)? high, double goal, int floor, int ceiling)
     {
         switch (low, high)
         {
             case (null, { } h):
                 // Passing already: step down towards the floor, further the more the score exceeds the goal.
-                return h.Quality <= floor ? null : Math.Max(floor, h.Quality - Math.Clamp((int)Math.Round((h.Score - goal) * QualityPerPoint) + 1, 2, 25));
+                return h.Quality <= floor ? null : Math.Max(floor, h.Quality - Math.Clamp((int)Math.Round((h.Score - goal) * QualityPerPoint(format)) + 1, 2, 25));
             case ({ } l, null):
-                return l.Quality >= ceiling ? null : Math.Min(ceiling, l.Quality + Math.Clamp((int)Math.Round((goal - l.Score) * QualityPerPoint) + 2, 2, 25));
+                return l.Quality >= ceiling ? null : Math.Min(ceiling, l.Quality + Math.Clamp((int)Math.Round((goal - l.Score) * QualityPerPoint(format)) + 2, 2, 25));
             case ({ } l, { } h) when h.Quality - l.Quality > 2:
                 // Linear interpolation of score against quality, kept strictly inside the bracket.
                 var fraction = (goal - l.Score) / Math.Max(0.01, h.Score - l.Score);
