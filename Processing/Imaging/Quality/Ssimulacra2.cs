@@ -7,10 +7,11 @@ namespace FileOptimizer.Processing.Imaging.Quality;
 /// SSIMULACRA 2.1 (Cloudinary, Jon Sneyers), the perceptual metric of cloudinary/ssimulacra2 at 81feacf. 100 means
 /// identical; 90 visually lossless, 80 very high quality, 70 high, 50 medium, 30 low.
 /// <para>
-/// libvips decodes, converts and blends the images, downsamples them and computes and averages the error maps. The
-/// XYB conversion and the recursive Gaussian are C# (see <see cref="Xyb"/> and <see cref="RecursiveGaussian"/>):
-/// the reference's single-precision rounding in those steps is part of its score, and they repeat it exactly, so
-/// scores agree with the reference tool to about 1e-8 when both decode the same pixels.
+/// libvips decodes the images and applies their colour profiles; the rest is C# (<see cref="ScoredReference"/>,
+/// <see cref="Xyb"/>, <see cref="RecursiveGaussian"/>, <see cref="SrgbTransfer"/>): blending, sRGB decoding, XYB, the
+/// blurs, the downsampling and the error maps, each step in the reference's single or double precision. Its rounding is
+/// part of the score of a near-lossless pair, so the steps repeat it exactly, and scores agree with the reference tool
+/// to about 1e-8 when both decode the same pixels.
 /// </para>
 /// <para>
 /// Beyond the reference: images with alpha (on either side) are scored over a dark and a light background and the
@@ -179,12 +180,7 @@ public static class Ssimulacra2
         private readonly ushort[]? _sixteen;
         private readonly int _bands;
 
-        private Pixels(Image image, byte[]? eight, ushort[]? sixteen) =>
-            (Width, Height, _bands, _eight, _sixteen) = (image.Width, image.Height, image.Bands, eight, sixteen);
-
-        public int Width { get; }
-
-        public int Height { get; }
+        private Pixels(int bands, byte[]? eight, ushort[]? sixteen) => (_bands, _eight, _sixteen) = (bands, eight, sixteen);
 
         public bool HasAlpha => _bands == 4;
 
@@ -193,8 +189,8 @@ public static class Ssimulacra2
             using var scope = new ImageScope();
             var normalised = Normalise(image, scope);
             return normalised.Format == Enums.BandFormat.Ushort
-                ? new Pixels(normalised, null, normalised.WriteToMemory<ushort>())
-                : new Pixels(normalised, normalised.WriteToMemory<byte>(), null);
+                ? new Pixels(normalised.Bands, null, normalised.WriteToMemory<ushort>())
+                : new Pixels(normalised.Bands, normalised.WriteToMemory<byte>(), null);
         }
 
         /// <summary>
