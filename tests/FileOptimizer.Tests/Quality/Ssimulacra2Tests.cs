@@ -87,6 +87,26 @@ public sealed class Ssimulacra2Tests
     }
 
     [Fact]
+    public void APreparedReferenceScoresEachVersionAsAFreshScoreDoes()
+    {
+        // The search scores every trial against one prepared sample: its cached side (one per background, with alpha),
+        // and the workspace each score reuses, must not carry anything from one version to the next.
+        using var photo = Photo();
+        using var opacity = Image.Black(photo.Width, photo.Height).Linear([0.0], [160.0], uchar: true);
+        using var translucent = photo.Bandjoin(opacity);
+        using var blurred = translucent.Gaussblur(1.5);
+        using var blocky = Image.NewFromBuffer(photo.JpegsaveBuffer(q: 30));
+        Image[] versions = [blurred, photo, blocky, translucent, blurred];
+        using var prepared = Ssimulacra2.Prepare(translucent);
+
+        var scores = versions.Select(prepared.Score).ToList();
+
+        Assert.Equal(versions.Select(version => Ssimulacra2.Score(translucent, version)), scores);
+        Assert.Equal(100.0, scores[3]);
+        Assert.True(scores[0] < 90 && scores[1] < 90 && scores[2] < 90, string.Join(", ", scores));
+    }
+
+    [Fact]
     public void DifferentSizesAreRefused()
     {
         using var square = Image.Black(16, 16, bands: 3).Cast(Enums.BandFormat.Uchar);
