@@ -72,11 +72,7 @@ public sealed class ImageProcessor(IOptions<ImageLimits> limits, IOptions<Qualit
 
     public IReadOnlyList<string> Metadata(string path) => Previews.Metadata(path);
 
-    public void ReleaseMemory()
-    {
-        ScoringMemory.Release();
-        NativeMemory.Release();
-    }
+    public void ReleaseMemory() => NativeMemory.Release();
 
     /// <summary>Turns libvips's message into one a person understands; the raw text only goes to the log.</summary>
     internal static ProcessingFailedException Classify(VipsException exception)

@@ -8,14 +8,20 @@ namespace FileOptimizer.Processing.Imaging.Quality;
 /// The reference's side of SSIMULACRA 2, computed once per background: at every scale its XYB planes, their blurred
 /// means and blurred squares. The quality search scores every trial against the same sample, so each score then computes
 /// only the distorted side and the cross term: 9 of the 15 blurs a scale. Not thread-safe: it reuses one workspace.
-/// Its planes come from <see cref="ScoringMemory"/> and go back there when it is disposed.
+/// <para>
+/// Its planes are native memory, freed when it is disposed: the next job's planes reuse malloc's free pages, and the
+/// workers' idle release trims them. As managed arrays they were garbage on the large-object heap until a full
+/// collection happened to run (a burst of hostile inputs peaked 230 MB higher); a pool by size kept 390 MB between
+/// jobs.
+/// </para>
 /// </summary>
-public sealed class ScoredReference : IDisposable
+public sealed unsafe class ScoredReference : IDisposable
 {
     private readonly Ssimulacra2.Pixels _pixels;
     private readonly Dictionary<float, Level[]> _pyramids = [];
-    private readonly List<float[]> _rented = [];
-    private float[][]? _work;
+    private readonly List<nint> _allocations = [];
+    private bool _disposed;
+    private Plane[]? _work;
 
     internal ScoredReference(Image image, Ssimulacra2.Pixels pixels) => (Image, _pixels) = (image, pixels);
 
@@ -25,14 +31,6 @@ public sealed class ScoredReference : IDisposable
     public int Width => Image.Width;
 
     public int Height => Image.Height;
-
-    public void Dispose()
-    {
-        _rented.ForEach(ScoringMemory.Return);
-        _rented.Clear();
-        _pyramids.Clear();
-        _work = null;
-    }
 
     /// <summary>Scores a distorted version of the reference, of the same size; the image is read once and not disposed.</summary>
     /// <exception cref="ArgumentException">The image differs in size from the reference.</exception>
@@ -60,7 +58,7 @@ public sealed class ScoredReference : IDisposable
         var pyramid = Pyramid(_pixels.HasAlpha ? background : 0.0f);
         var pixels = Width * Height;
         var work = _work ??= Planes(Work.Count, pixels);
-        Span<float> Plane(int index, int length) => work[index].AsSpan(0, length);
+        Span<float> Plane(int index, int length) => work[index].AsSpan(length);
         distorted.Linearise(Plane(Work.Linear, pixels), Plane(Work.Linear + 1, pixels), Plane(Work.Linear + 2, pixels), background);
 
         var norms = new List<double[]>(pyramid.Length);
@@ -85,7 +83,7 @@ public sealed class ScoredReference : IDisposable
             var perPixel = 1.0 / pixels;
             for (var channel = 0; channel < 3; channel++)
             {
-                var x1 = level.Xyb[channel].AsSpan(0, pixels);
+                var x1 = level.Xyb[channel].AsSpan(pixels);
                 var x2 = Plane(Work.Xyb + channel, pixels);
                 var product = Plane(Work.Product, pixels);
                 var temp = Plane(Work.Temp, pixels);
@@ -96,7 +94,7 @@ public sealed class ScoredReference : IDisposable
                 blur.Blur(x2, mu2, temp, width, height);
                 blur.Blur(Multiply(x2, x2, product), sigma22, temp, width, height);
                 blur.Blur(Multiply(x1, x2, product), sigma12, temp, width, height);
-                ErrorSums(x1, x2, level.Mean[channel].AsSpan(0, pixels), mu2, level.Square[channel].AsSpan(0, pixels), sigma22, sigma12, sums);
+                ErrorSums(x1, x2, level.Mean[channel].AsSpan(pixels), mu2, level.Square[channel].AsSpan(pixels), sigma22, sigma12, sums);
                 for (var map = 0; map < 3; map++)
                 {
                     result[Ssimulacra2.Index(map, 0, channel)] = perPixel * sums[map];
@@ -121,8 +119,8 @@ public sealed class ScoredReference : IDisposable
         var (width, height) = (Width, Height);
         var work = _work ??= Planes(Work.Count, width * height);
         // The workspace's linear planes hold the reference's until the distorted side needs them.
-        float[][] linear = [work[Work.Linear], work[Work.Linear + 1], work[Work.Linear + 2]];
-        _pixels.Linearise(linear[0].AsSpan(0, width * height), linear[1].AsSpan(0, width * height), linear[2].AsSpan(0, width * height), background);
+        Plane[] linear = [work[Work.Linear], work[Work.Linear + 1], work[Work.Linear + 2]];
+        _pixels.Linearise(linear[0].AsSpan(width * height), linear[1].AsSpan(width * height), linear[2].AsSpan(width * height), background);
         var levels = new List<Level>(Ssimulacra2.Scales);
         for (var scale = 0; scale < Ssimulacra2.Scales; scale++)
         {
@@ -136,7 +134,7 @@ public sealed class ScoredReference : IDisposable
             {
                 foreach (var plane in linear)
                 {
-                    Downsample(plane.AsSpan(0, width * height), width, height);
+                    Downsample(plane.AsSpan(width * height), width, height);
                 }
 
                 (width, height) = ((width + 1) / 2, (height + 1) / 2);
@@ -144,7 +142,7 @@ public sealed class ScoredReference : IDisposable
 
             var pixels = width * height;
             var level = new Level(width, height, Planes(3, pixels), Planes(3, pixels), Planes(3, pixels));
-            Span<float> Plane(float[][] planes, int index) => planes[index].AsSpan(0, pixels);
+            Span<float> Plane(Plane[] planes, int index) => planes[index].AsSpan(pixels);
             Xyb.FromLinearSrgb(Plane(linear, 0), Plane(linear, 1), Plane(linear, 2), Plane(level.Xyb, 0), Plane(level.Xyb, 1), Plane(level.Xyb, 2));
             var product = Plane(work, Work.Product);
             var temp = Plane(work, Work.Temp);
@@ -161,20 +159,50 @@ public sealed class ScoredReference : IDisposable
         return _pyramids[background] = [.. levels];
     }
 
-    private float[][] Planes(int count, int pixels)
+    /// <summary>Planes of <paramref name="pixels"/> floats, uninitialised: every plane is written before it is read.</summary>
+    private Plane[] Planes(int count, int pixels)
     {
-        var planes = new float[count][];
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var planes = new Plane[count];
         for (var i = 0; i < count; i++)
         {
-            planes[i] = ScoringMemory.Rent(pixels);
-            _rented.Add(planes[i]);
+            var pointer = (nint)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)pixels, sizeof(float));
+            _allocations.Add(pointer);
+            planes[i] = new Plane(pointer, pixels);
         }
 
         return planes;
     }
 
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    ~ScoredReference() => Free();
+
+    private void Free()
+    {
+        _disposed = true;
+        _pyramids.Clear();
+        _work = null;
+        foreach (var pointer in _allocations)
+        {
+            System.Runtime.InteropServices.NativeMemory.Free((void*)pointer);
+        }
+
+        _allocations.Clear();
+    }
+
+    /// <summary>One plane of native memory, valid while its <see cref="ScoredReference"/> is not disposed.</summary>
+    private readonly record struct Plane(nint Pointer, int Length)
+    {
+        public Span<float> AsSpan(int length) => new((void*)Pointer, Math.Min(length, Length));
+    }
+
     /// <summary>One scale of the reference: XYB planes, and per channel the blurred plane and the blurred square.</summary>
-    private sealed record Level(int Width, int Height, float[][] Xyb, float[][] Mean, float[][] Square);
+    private sealed record Level(int Width, int Height, Plane[] Xyb, Plane[] Mean, Plane[] Square);
 
     /// <summary>The distorted side's planes, at the size of the first scale and reused by every scale and score.</summary>
     private static class Work
