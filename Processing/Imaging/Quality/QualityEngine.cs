@@ -70,7 +70,7 @@ public static class QualityEngine
         {
             cancellationToken.ThrowIfCancellationRequested();
             Encoder.Save(reference, path, choice, settings);
-            score = ScoreFile(path, finalSample, scoredFinal);
+            score = ScoreFile(path, finalSample, scoredFinal, cancellationToken);
             var (_, ceiling) = QualitySearch.Range(choice.Format);
             if (!searched || choice.Lossless || score >= required)
             {
@@ -122,7 +122,7 @@ public static class QualityEngine
         if (!settings.SearchesQuality(format))
         {
             var fixedChoice = EncoderChoice.Preset(format, settings.QualityFor(format));
-            var (bytes, score) = QualitySearch.Try(sample, fixedChoice, settings, effort);
+            var (bytes, score) = QualitySearch.Try(sample, fixedChoice, settings, effort, cancellationToken);
             return new SearchOutcome(fixedChoice, bytes, score, true, [new QualityTrial(format, fixedChoice.Quality, fixedChoice.Chroma, bytes, Math.Round(score, 2))]);
         }
 
@@ -133,16 +133,16 @@ public static class QualityEngine
         }
 
         // A palette cannot hold this image (a photo saved as PNG): lossless PNG keeps it exact.
-        var (losslessBytes, losslessScore) = QualitySearch.Try(sample, Lossless, settings, effort);
+        var (losslessBytes, losslessScore) = QualitySearch.Try(sample, Lossless, settings, effort, cancellationToken);
         return new SearchOutcome(Lossless, losslessBytes, losslessScore, true, [.. outcome.Trials, new QualityTrial(MediaFormat.Png, 100, "lossless", losslessBytes, Math.Round(losslessScore, 2))]);
     }
 
-    private static double ScoreFile(string path, ScoringSample sample, ScoredReference scored)
+    private static double ScoreFile(string path, ScoringSample sample, ScoredReference scored, CancellationToken cancellationToken)
     {
         using var decoded = Image.NewFromFile(path, access: Enums.Access.Random);
         using var firstFrame = decoded.Crop(0, 0, decoded.Width, decoded.PageHeight);
         using var decodedSample = sample.Extract(firstFrame);
-        return scored.Score(decodedSample);
+        return scored.Score(decodedSample, cancellationToken);
     }
 
     private static string Because(

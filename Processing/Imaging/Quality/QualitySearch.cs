@@ -95,7 +95,7 @@ public static class QualitySearch
             var choice = new EncoderChoice(format, quality, fullChroma, Searched: true);
             // The same encode is not made twice (libvips keeps JPEG and AVIF chroma whole from quality 90 by itself).
             var seen = trials.Find(t => t.Format == format && t.EncoderQuality == quality && t.Chroma == choice.Chroma);
-            var (bytes, score) = seen is not null ? (seen.Bytes, seen.Score) : Try(sample, choice, settings, effort);
+            var (bytes, score) = seen is not null ? (seen.Bytes, seen.Score) : Try(sample, choice, settings, effort, cancellationToken);
             if (seen is null)
             {
                 trials.Add(new QualityTrial(format, quality, choice.Chroma, bytes, Math.Round(score, 2)));
@@ -144,11 +144,11 @@ public static class QualitySearch
     }
 
     /// <summary>Encodes the sample in memory, decodes it and scores it against the sample.</summary>
-    public static (long Bytes, double Score) Try(ScoredReference sample, EncoderChoice choice, OptimizationSettings settings, int? effort)
+    public static (long Bytes, double Score) Try(ScoredReference sample, EncoderChoice choice, OptimizationSettings settings, int? effort, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sample);
         var encoded = Encoder.Encode(sample.Image, choice, settings, effort);
         using var decoded = Image.NewFromBuffer(encoded, access: Enums.Access.Sequential);
-        return (encoded.Length, sample.Score(decoded));
+        return (encoded.Length, sample.Score(decoded, cancellationToken));
     }
 }

@@ -32,30 +32,33 @@ public sealed unsafe class ScoredReference : IDisposable
 
     public int Height => Image.Height;
 
-    /// <summary>Scores a distorted version of the reference, of the same size; the image is read once and not disposed.</summary>
+    /// <summary>
+    /// Scores a distorted version of the reference, of the same size; the image is read once and not disposed. A job
+    /// that is paused or cancelled stops it between channels (a 2 MP score is a few hundred milliseconds of C#).
+    /// </summary>
     /// <exception cref="ArgumentException">The image differs in size from the reference.</exception>
-    public double Score(Image distorted)
+    public double Score(Image distorted, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(distorted);
         Ssimulacra2.CheckSizes(Width, Height, 1, distorted.Width, distorted.Height, 1);
-        return Score(Ssimulacra2.Pixels.Of(distorted));
+        return Score(Ssimulacra2.Pixels.Of(distorted), cancellationToken);
     }
 
-    internal double Score(Ssimulacra2.Pixels distorted)
+    internal double Score(Ssimulacra2.Pixels distorted, CancellationToken cancellationToken = default)
     {
         if (!_pixels.HasAlpha && !distorted.HasAlpha)
         {
-            return Ssimulacra2.Transform(Norms(distorted, 0.0f));
+            return Ssimulacra2.Transform(Norms(distorted, 0.0f, cancellationToken));
         }
 
         // As ssimulacra2_main.cc does for an original with alpha: blend over dark and bright, keep the worse.
-        return Ssimulacra2.AlphaBackgrounds.Min(background => Ssimulacra2.Transform(Norms(distorted, background)));
+        return Ssimulacra2.AlphaBackgrounds.Min(background => Ssimulacra2.Transform(Norms(distorted, background, cancellationToken)));
     }
 
     /// <summary>The 18 sub-scores of every scale against <paramref name="distorted"/>, blended over <paramref name="background"/>.</summary>
-    private List<double[]> Norms(Ssimulacra2.Pixels distorted, float background)
+    private List<double[]> Norms(Ssimulacra2.Pixels distorted, float background, CancellationToken cancellationToken)
     {
-        var pyramid = Pyramid(_pixels.HasAlpha ? background : 0.0f);
+        var pyramid = Pyramid(_pixels.HasAlpha ? background : 0.0f, cancellationToken);
         var pixels = Width * Height;
         var work = _work ??= Planes(Work.Count, pixels);
         Span<float> Plane(int index, int length) => work[index].AsSpan(length);
@@ -83,6 +86,7 @@ public sealed unsafe class ScoredReference : IDisposable
             var perPixel = 1.0 / pixels;
             for (var channel = 0; channel < 3; channel++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var x1 = level.Xyb[channel].AsSpan(pixels);
                 var x2 = Plane(Work.Xyb + channel, pixels);
                 var product = Plane(Work.Product, pixels);
@@ -109,7 +113,7 @@ public sealed unsafe class ScoredReference : IDisposable
     }
 
     /// <summary>The reference's planes at every scale the reference tool computes, for one background.</summary>
-    private Level[] Pyramid(float background)
+    private Level[] Pyramid(float background, CancellationToken cancellationToken)
     {
         if (_pyramids.TryGetValue(background, out var cached))
         {
@@ -148,6 +152,7 @@ public sealed unsafe class ScoredReference : IDisposable
             var temp = Plane(work, Work.Temp);
             for (var channel = 0; channel < 3; channel++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var xyb = Plane(level.Xyb, channel);
                 RecursiveGaussian.Ssimulacra2.Blur(xyb, Plane(level.Mean, channel), temp, width, height);
                 RecursiveGaussian.Ssimulacra2.Blur(Multiply(xyb, xyb, product), Plane(level.Square, channel), temp, width, height);

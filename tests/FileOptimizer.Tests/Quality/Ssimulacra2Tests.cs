@@ -99,7 +99,7 @@ public sealed class Ssimulacra2Tests
         Image[] versions = [blurred, photo, blocky, translucent, blurred];
         using var prepared = Ssimulacra2.Prepare(translucent);
 
-        var scores = versions.Select(prepared.Score).ToList();
+        var scores = versions.Select(version => prepared.Score(version)).ToList();
 
         Assert.Equal(versions.Select(version => Ssimulacra2.Score(translucent, version)), scores);
         Assert.Equal(100.0, scores[3]);
