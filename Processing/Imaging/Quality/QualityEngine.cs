@@ -13,8 +13,8 @@ public static class QualityEngine
     public const double Tolerance = 1.0;
 
     /// <summary>
-    /// How often the full-size result is stepped up when it misses: each time by the quality its shortfall is worth
-    /// (<see cref="QualitySearch.QualityPerPoint"/>) plus one, 2 to 8.
+    /// How often the full-size result is stepped up when it misses: each time to where the sample's trials, offset by the
+    /// miss, reach the score needed (1 to 8 qualities up).
     /// </summary>
     private const int MaxStepsUp = 2;
 
@@ -22,7 +22,7 @@ public static class QualityEngine
     /// How far above the target a result scored on a sample (images over 2 MP) must be: tiles joined into a sample read
     /// 0.3 to 1.5 above the whole image's score in our measurements (the seams between tiles add no error).
     /// </summary>
-    private const double FinalMargin = 0.5;
+    public const double FinalMargin = 0.5;
 
     /// <summary>AVIF trials run at this effort (aom speed 8 of 9), the winner at the configured one.</summary>
     public const int AvifTrialEffort = 1;
@@ -55,7 +55,7 @@ public static class QualityEngine
         // A fixed quality for one format leaves nothing to choose: no trial, only the result is scored.
         var outcomes = candidates.Count == 1 && !settings.SearchesQuality(candidates[0])
             ? [new SearchOutcome(EncoderChoice.Preset(candidates[0], settings.QualityFor(candidates[0])), 0, 0, true, [])]
-            : candidates.Select(format => Try(scoredSample, format, settings, cancellationToken)).ToList();
+            : candidates.Select(format => Try(scoredSample, format, settings, QualitySearch.Goal(settings.Target, finalSample.IsWhole), cancellationToken)).ToList();
         var trials = outcomes.SelectMany(o => o.Trials).ToList();
         var passing = outcomes.Where(o => o.ReachesTarget).ToList();
         var winner = passing.Count > 0 ? passing.MinBy(o => o.SampleBytes)! : outcomes.MaxBy(o => o.Score)!;
@@ -66,6 +66,7 @@ public static class QualityEngine
         var choice = winner.Choice;
         double score;
         var steps = 0;
+        var offset = 0.0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -91,8 +92,12 @@ public static class QualityEngine
                 break;
             }
 
-            var step = Math.Clamp((int)Math.Ceiling((required - score) * QualitySearch.QualityPerPoint(choice.Format)) + 1, 2, 8);
-            choice = choice with { Quality = Math.Min(ceiling, choice.Quality + step) };
+            // The sample's scores, moved by how far the full-size score fell below the sample's at this quality, say where the
+            // result reaches what it needs: one step there rather than a few blind ones.
+            // (At a quality the search did not try, the last offset seen stands.)
+            offset = trials.Find(t => t.Format == choice.Format && t.EncoderQuality == choice.Quality && t.Chroma == choice.Chroma) is { } tried ? tried.Score - score : offset;
+            var needed = QualitySearch.QualityFor(trials, choice.Format, choice.Chroma, required + offset);
+            choice = choice with { Quality = Math.Min(ceiling, Math.Clamp(needed, choice.Quality + 1, choice.Quality + 8)) };
             steps++;
         }
 
@@ -116,7 +121,7 @@ public static class QualityEngine
     public static bool ReachesTarget(QualityReceipt receipt) =>
         receipt is not { Target: { } target } || receipt.Score >= target - Tolerance;
 
-    private static SearchOutcome Try(ScoredReference sample, MediaFormat format, OptimizationSettings settings, CancellationToken cancellationToken)
+    private static SearchOutcome Try(ScoredReference sample, MediaFormat format, OptimizationSettings settings, double goal, CancellationToken cancellationToken)
     {
         int? effort = format == MediaFormat.Avif ? Math.Min(AvifTrialEffort, settings.EffortFor(format)) : null;
         if (!settings.SearchesQuality(format))
@@ -126,7 +131,7 @@ public static class QualityEngine
             return new SearchOutcome(fixedChoice, bytes, score, true, [new QualityTrial(format, fixedChoice.Quality, fixedChoice.Chroma, bytes, Math.Round(score, 2))]);
         }
 
-        var outcome = QualitySearch.Run(sample, format, settings.Target, settings, effort, cancellationToken);
+        var outcome = QualitySearch.Run(sample, format, goal, settings, effort, cancellationToken);
         if (outcome.ReachesTarget || format != MediaFormat.Png)
         {
             return outcome;
