@@ -7,9 +7,14 @@ namespace FileOptimizer.Processing.Imaging;
 /// 4:4:4 rather than 4:2:0, WebP's sharp YUV conversion (libwebp's slower RGB to YUV that keeps colour edges).
 /// <paramref name="Searched"/>: the quality was searched to a target, with the encoder tuning the search uses (JPEG's
 /// <see cref="EncoderPresets.SearchedJpegQuantTable"/>).
+/// <paramref name="Levels"/>: for lossless PNG, the levels kept per colour channel (256, or 128 or 64: each value rounded to
+/// the nearest of every second or fourth, alpha exact), which a palette-less photo compresses far better at the same look.
 /// </summary>
-public sealed record EncoderChoice(MediaFormat Format, int Quality, bool FullChroma = false, bool Lossless = false, bool Searched = false)
+public sealed record EncoderChoice(MediaFormat Format, int Quality, bool FullChroma = false, bool Lossless = false, bool Searched = false, int Levels = 256)
 {
+    /// <summary>Whether the colours are rounded to fewer levels before a lossless encode.</summary>
+    public bool Posterized => Lossless && Levels < 256;
+
     /// <summary>Quality at which libvips keeps JPEG and AVIF chroma in full by itself (subsample mode "auto").</summary>
     private const int FullChromaFrom = 90;
 
@@ -21,6 +26,7 @@ public sealed record EncoderChoice(MediaFormat Format, int Quality, bool FullChr
     {
         MediaFormat.Jpeg or MediaFormat.Avif => FullChroma || Quality >= FullChromaFrom ? "4:4:4" : "4:2:0",
         MediaFormat.Webp when !Lossless => FullChroma ? "sharp YUV" : "4:2:0",
+        MediaFormat.Png when Posterized => $"lossless, {Levels} levels",
         _ => null,
     };
 }
@@ -35,14 +41,38 @@ public static class Encoder
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(choice);
-        Operation.Call(Saver(choice.Format), Options(choice, settings, effort), image, path);
+        using var posterized = Posterize(image, choice);
+        Operation.Call(Saver(choice.Format), Options(choice, settings, effort), posterized ?? image, path);
     }
 
     public static byte[] Encode(Image image, EncoderChoice choice, OptimizationSettings settings, int? effort = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(choice);
-        return (byte[])Operation.Call(Saver(choice.Format) + "_buffer", Options(choice, settings, effort), image);
+        using var posterized = Posterize(image, choice);
+        return (byte[])Operation.Call(Saver(choice.Format) + "_buffer", Options(choice, settings, effort), posterized ?? image);
+    }
+
+    /// <summary>Whether <paramref name="image"/> can be written with fewer levels: 8 bits a channel.</summary>
+    public static bool CanPosterize(Image image) => image?.Format == Enums.BandFormat.Uchar;
+
+    /// <summary>The colour channels rounded to the choice's levels, alpha as it is; null when nothing is to be rounded.</summary>
+    private static Image? Posterize(Image image, EncoderChoice choice)
+    {
+        if (!choice.Posterized || !CanPosterize(image))
+        {
+            return null;
+        }
+
+        double step = 256 / choice.Levels;
+        using var colours = image.HasAlpha() ? image.ExtractBand(0, image.Bands - 1) : image.Copy();
+        using var divided = colours.Linear([1 / step], [0.5]);
+        using var rounded = divided.Floor();
+        using var scaled = rounded.Linear([step], [0.0]);
+        using var posterized = scaled.Cast(Enums.BandFormat.Uchar);
+        using var alpha = image.HasAlpha() ? image.ExtractBand(image.Bands - 1) : null;
+        using var joined = alpha is null ? posterized.Copy() : posterized.Bandjoin(alpha);
+        return joined.Copy(interpretation: image.Interpretation);
     }
 
     private static string Saver(MediaFormat format) => format switch

@@ -93,6 +93,9 @@ public static class QualitySearch
     {
         var (floor, ceiling) = Range(format);
         (int Quality, long Bytes, double Score)? low = null, high = null; // low fails the goal, high reaches it
+        // Bytes mostly fall with quality, not always: a palette at 100 that holds every colour exactly (no dithering) can
+        // be the smallest that passes. The result is the smallest passing encode, not the lowest passing quality.
+        (int Quality, long Bytes, double Score)? smallest = null;
         var quality = start;
         for (var trial = 0; trial < maxTrials || (trial == maxTrials && Wide(low, high)); trial++)
         {
@@ -108,6 +111,7 @@ public static class QualitySearch
             if (score >= goal)
             {
                 high = (quality, bytes, score);
+                smallest = smallest is { } s && s.Bytes <= bytes ? s : high;
             }
             else
             {
@@ -123,7 +127,7 @@ public static class QualitySearch
             quality = q;
         }
 
-        return high is { } pass
+        return smallest is { } pass
             ? new SearchOutcome(new EncoderChoice(format, pass.Quality, fullChroma, Searched: true), pass.Bytes, pass.Score, true, [])
             : new SearchOutcome(new EncoderChoice(format, low!.Value.Quality, fullChroma, Searched: true), low.Value.Bytes, low.Value.Score, false, []);
     }
