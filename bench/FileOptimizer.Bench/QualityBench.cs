@@ -229,7 +229,7 @@ public static class QualityBench
             var goal = target;
             var trials = receipt.GetProperty("searched").EnumerateArray()
                 .Select(t => (Format: t.GetProperty("format").GetString()!, Chroma: t.TryGetProperty("chroma", out var c) ? c.GetString() : null, Bytes: t.GetProperty("bytes").GetInt64(), Score: t.GetProperty("score").GetDouble()))
-                .Where(t => t.Chroma is not null && t.Score >= goal);
+                .Where(t => t.Chroma is not null && t.Format != "png" && t.Score >= goal); // PNG has no variant beside quality
             foreach (var group in trials.GroupBy(t => t.Format))
             {
                 var preset = group.Key == "webp" ? "sharp YUV" : "4:2:0";
