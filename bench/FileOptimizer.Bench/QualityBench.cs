@@ -225,11 +225,10 @@ public static class QualityBench
                 continue;
             }
 
-            // Reaching the target on the sample (the search aims up to QualitySearch.Margin above it).
-            var goal = target;
             var trials = receipt.GetProperty("searched").EnumerateArray()
                 .Select(t => (Format: t.GetProperty("format").GetString()!, Chroma: t.TryGetProperty("chroma", out var c) ? c.GetString() : null, Bytes: t.GetProperty("bytes").GetInt64(), Score: t.GetProperty("score").GetDouble()))
-                .Where(t => t.Chroma is not null && t.Format != "png" && t.Score >= goal); // PNG has no variant beside quality
+                // Reaching the target on the sample (the search aims up to QualitySearch.Margin above it); PNG has no variant.
+                .Where(t => t.Chroma is not null && t.Format != "png" && t.Score >= target);
             foreach (var group in trials.GroupBy(t => t.Format))
             {
                 var preset = group.Key == "webp" ? "sharp YUV" : "4:2:0";

@@ -23,7 +23,7 @@ public static class QualityEngine
     /// How far above the target a result scored on a sample (images over 2 MP) must be: tiles joined into a sample read
     /// 0.3 to 1.5 above the whole image's score in our measurements (the seams between tiles add no error).
     /// </summary>
-    public const double FinalMargin = 0.5;
+    private const double FinalMargin = 0.5;
 
     /// <summary>AVIF trials run at this effort (aom speed 8 of 9), the winner at the configured one.</summary>
     public const int AvifTrialEffort = 1;

@@ -14,7 +14,7 @@ public static class QualitySearch
 {
     /// <summary>
     /// Where the full-size result is scored on a sample too (images over 2 MP), the search aims this far above the
-    /// target: the final sample must clear the target by <see cref="QualityEngine.FinalMargin"/>, and the search's
+    /// target: the final sample must clear the target by 0.5 (<see cref="QualityEngine"/>), and the search's
     /// smaller sample reads 0.1 to 2.2 above it on the corpus's photos, 0.35 in the median; a result that misses is
     /// stepped up. Where the result is scored whole, the search aims at the target itself: the result then needs the
     /// target less the tolerance, and the sample reads 0 to 1.2 above it.

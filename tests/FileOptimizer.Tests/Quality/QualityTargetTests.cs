@@ -51,17 +51,12 @@ public sealed class QualityTargetTests() : ServiceTest()
         // quality reaches it (lossless PNG would be 4.5 times the bytes).
         var path = TestFiles.Corpus("png/Flow.png");
 
-        var id = await Api.UploadAsync(path);
-        var status = await Api.WaitForCompletionAsync(id);
-        var bytes = await Api.DownloadAsync(id);
+        var (status, bytes, measured) = await OptimizeAndMeasureAsync(path);
 
         Assert.NotEqual("below-target", status.Str("outcome"));
         Assert.Equal("png", Images.Format(bytes));
         Assert.Contains("stepped up", status["quality"]!.AsObject().Str("chosenBecause"), StringComparison.Ordinal);
-        using var original = Image.NewFromFile(path);
-        using var result = Images.Open(bytes);
         Assert.True(bytes.Length < new FileInfo(path).Length / 3, $"{bytes.Length} bytes, as lossless would be, not a palette's");
-        var measured = Ssimulacra2.Score(original, result);
         Assert.True(measured >= 79, $"the downloaded file scores {measured:0.0} against the original, on the whole image");
     }
 
@@ -71,9 +66,7 @@ public sealed class QualityTargetTests() : ServiceTest()
         // balloons-aj.png: every palette scores below 70; exact lossless PNG is 540 KB.
         var path = TestFiles.Corpus("png/balloons-aj.png");
 
-        var id = await Api.UploadAsync(path);
-        var status = await Api.WaitForCompletionAsync(id);
-        var bytes = await Api.DownloadAsync(id);
+        var (status, bytes, measured) = await OptimizeAndMeasureAsync(path);
 
         var receipt = status["quality"]!.AsObject();
         Assert.Contains("levels a channel", receipt.Str("chosenBecause"), StringComparison.Ordinal);
@@ -81,10 +74,19 @@ public sealed class QualityTargetTests() : ServiceTest()
         using var original = Image.NewFromFile(path);
         var lossless = original.PngsaveBuffer(compression: 9, filter: Enums.ForeignPngFilter.All).Length;
         Assert.True(bytes.Length < lossless * 0.75, $"{bytes.Length} bytes against {lossless} lossless");
-        using var result = Images.Open(bytes);
-        var measured = Ssimulacra2.Score(original, result);
         Assert.True(measured >= 79, $"the downloaded file scores {measured:0.0} against the original, on the whole image");
         Assert.Equal(Math.Round(measured, 2), receipt["score"]!.GetValue<double>(), 1);
+    }
+
+    /// <summary>Uploads with default settings, downloads the result and scores it against the original on the whole image.</summary>
+    private async Task<(JsonObject Status, byte[] Bytes, double Measured)> OptimizeAndMeasureAsync(string path)
+    {
+        var id = await Api.UploadAsync(path);
+        var status = await Api.WaitForCompletionAsync(id);
+        var bytes = await Api.DownloadAsync(id);
+        using var original = Image.NewFromFile(path);
+        using var result = Images.Open(bytes);
+        return (status, bytes, Ssimulacra2.Score(original, result));
     }
 
     [Fact]
