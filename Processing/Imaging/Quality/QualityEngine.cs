@@ -50,8 +50,10 @@ public static class QualityEngine
         var (sample, finalSample) = ScoringSample.ForSearch(firstFrame);
         using var sampleImage = sample.Extract(firstFrame);
         using var scoredSample = Ssimulacra2.Prepare(sampleImage);
-        using var finalImage = finalSample.Extract(firstFrame);
-        using var scoredFinal = Ssimulacra2.Prepare(finalImage);
+        // An image of up to 0.5 MP is both samples: its reference side is prepared once.
+        using var finalImage = finalSample.IsWhole && sample.IsWhole ? null : finalSample.Extract(firstFrame);
+        using var preparedFinal = finalImage is null ? null : Ssimulacra2.Prepare(finalImage);
+        var scoredFinal = preparedFinal ?? scoredSample;
 
         // A fixed quality for one format leaves nothing to choose: no trial, only the result is scored.
         var outcomes = candidates.Count == 1 && !settings.SearchesQuality(candidates[0])
