@@ -70,6 +70,7 @@ public static class QualityEngine
         double score;
         var steps = 0;
         var offset = 0.0;
+        var exhausted = new HashSet<MediaFormat>();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -88,19 +89,25 @@ public static class QualityEngine
                 continue;
             }
 
-            if (choice.Format == MediaFormat.Png && (choice.Quality >= ceiling || steps == MaxStepsUp))
-            {
-                // No palette of the whole image reached it: the next smallest format that passed (format "auto"), else lossless PNG.
-                winner = passing.Where(o => o.Choice.Format != MediaFormat.Png).MinBy(o => o.SampleBytes) ?? winner;
-                choice = winner.Choice.Format != MediaFormat.Png ? winner.Choice
-                    : Encoder.CanPosterize(reference) ? Lossless with { Levels = 128 } : Lossless;
-                steps = 0;
-                continue;
-            }
-
             if (choice.Quality >= ceiling || steps == MaxStepsUp)
             {
-                break;
+                // This format did not reach it on the whole image (an animation's other frames, a palette of all its colours):
+                // the next smallest format that reached it on the sample (format "auto"); else lossless for a palette.
+                exhausted.Add(choice.Format);
+                if (passing.Where(o => !exhausted.Contains(o.Choice.Format)).MinBy(o => o.SampleBytes) is { } next)
+                {
+                    (winner, choice, steps, offset) = (next, next.Choice, 0, 0.0);
+                    continue;
+                }
+
+                if (choice.Format != MediaFormat.Png)
+                {
+                    break;
+                }
+
+                choice = Encoder.CanPosterize(reference) ? Lossless with { Levels = 128 } : Lossless;
+                steps = 0;
+                continue;
             }
 
             if (choice.Format == MediaFormat.Png)
@@ -204,14 +211,15 @@ public static class QualityEngine
 
         var reason = score >= target - Tolerance
             ? $"smallest {format} quality reaching {target:0.#}"
-            : $"{format} at its highest quality {choice.Quality} scores {score:0.#}, below the target {target:0.#}";
+            : $"{format} at quality {choice.Quality}{(choice.Quality >= QualitySearch.Range(choice.Format).Ceiling ? " (its highest)" : $" after {steps} steps up")} scores {score:0.#}, below the target {target:0.#}";
         if (candidates > 1)
         {
             var reaching = outcomes.Where(o => o != winner && o.ReachesTarget).ToList();
             var others = reaching.Where(o => o.SampleBytes >= winner.SampleBytes).Select(o => $"{o.Choice.Format.Name()} {Percent(o.SampleBytes, winner.SampleBytes)}").ToList();
-            reason += others.Count > 0 ? $"; smallest of the formats that reach it (others larger: {string.Join(", ", others)})" : "; the only format that reaches it";
-            // Only a PNG palette is passed over while smaller: it reached the target on the sample, not on the whole image.
+            // A format passed over while smaller reached the target on the sample, not on the whole image (a palette, an animation).
             var passedOver = reaching.Where(o => o.SampleBytes < winner.SampleBytes).Select(o => o.Choice.Format.Name()).ToList();
+            reason += others.Count > 0 ? $"; smallest of the formats that reach it (others larger: {string.Join(", ", others)})"
+                : passedOver.Count == 0 ? "; the only format that reaches it" : "";
             reason += passedOver.Count > 0 ? $"; {string.Join(", ", passedOver)} reached it on the sample but not on the whole image" : "";
         }
 

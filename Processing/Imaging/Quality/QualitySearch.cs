@@ -34,8 +34,12 @@ public static class QualitySearch
     /// <summary>Encodes for the first variant at most.</summary>
     private const int MaxTrials = 4;
 
-    /// <summary>Encodes for each further variant (chroma mode, sharp YUV), which starts where the first ended.</summary>
-    private const int MaxTrialsBeside = 3;
+    /// <summary>
+    /// Encodes for each further variant (chroma mode, sharp YUV), which starts where the first ended: three, but two for
+    /// WebP, whose encodes cost three times JPEG's and whose plain conversion lands within a few points of sharp YUV at the
+    /// same quality (a third only where the two still bracket more than 3 qualities).
+    /// </summary>
+    private static int MaxTrialsBeside(MediaFormat format) => format == MediaFormat.Webp ? 2 : 3;
 
     /// <summary>Quality floor and ceiling per format: below the floor every photo shows blocks; the ceiling is where size stops paying.</summary>
     public static (int Floor, int Ceiling) Range(MediaFormat format) => format switch
@@ -57,7 +61,7 @@ public static class QualitySearch
         foreach (var variant in variants.Skip(1).Where(_ => SearchesBeside(format, first)))
         {
             // The other variant scores within a few points of the first at the same quality: starting there closes the bracket in fewer encodes.
-            outcomes.Add(Bisect(sample, format, variant, first.Choice.Quality, MaxTrialsBeside, goal, settings, effort, trials, cancellationToken));
+            outcomes.Add(Bisect(sample, format, variant, first.Choice.Quality, MaxTrialsBeside(format), goal, settings, effort, trials, cancellationToken));
         }
 
         var passing = outcomes.Where(o => o.ReachesTarget).ToList();

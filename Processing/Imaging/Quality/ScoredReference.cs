@@ -23,7 +23,11 @@ public sealed unsafe class ScoredReference : IDisposable
     private bool _disposed;
     private Plane[]? _work;
 
+    /// <summary>Takes ownership of <paramref name="pixels"/> (freed with the reference).</summary>
     internal ScoredReference(Image image, Ssimulacra2.Pixels pixels) => (Image, _pixels) = (image, pixels);
+
+    /// <summary>The reference's own pixels.</summary>
+    internal Ssimulacra2.Pixels Pixels => _pixels;
 
     /// <summary>The reference itself (not owned: the caller disposes it).</summary>
     public Image Image { get; }
@@ -41,7 +45,8 @@ public sealed unsafe class ScoredReference : IDisposable
     {
         ArgumentNullException.ThrowIfNull(distorted);
         Ssimulacra2.CheckSizes(Width, Height, 1, distorted.Width, distorted.Height, 1);
-        return Score(Ssimulacra2.Pixels.Of(distorted), cancellationToken);
+        using var pixels = Ssimulacra2.Pixels.Of(distorted);
+        return Score(pixels, cancellationToken);
     }
 
     internal double Score(Ssimulacra2.Pixels distorted, CancellationToken cancellationToken = default)
@@ -190,6 +195,7 @@ public sealed unsafe class ScoredReference : IDisposable
     private void Free()
     {
         _disposed = true;
+        _pixels.Dispose();
         _pyramids.Clear();
         _work = null;
         foreach (var pointer in _allocations)

@@ -165,22 +165,35 @@ public static class Ssimulacra2
     private static double ScoreFrame(Image reference, Image distorted)
     {
         // Each side is decoded and converted once, into memory: a sequential source (a thumbnail, a streamed file) can be read only once.
-        var referencePixels = Pixels.Of(reference);
-        using var scored = new ScoredReference(reference, referencePixels);
-        return scored.Score(ReferenceEquals(reference, distorted) ? referencePixels : Pixels.Of(distorted));
+        using var scored = new ScoredReference(reference, Pixels.Of(reference));
+        if (ReferenceEquals(reference, distorted))
+        {
+            return scored.Score(scored.Pixels);
+        }
+
+        using var distortedPixels = Pixels.Of(distorted);
+        return scored.Score(distortedPixels);
     }
 
     /// <summary>
     /// One side's pixels as 8-bit or 16-bit sRGB with the embedded ICC profile applied, interleaved: three colour bands,
     /// then the alpha band if any.
     /// </summary>
-    internal sealed class Pixels
+    internal sealed unsafe class Pixels : IDisposable
     {
-        private readonly byte[]? _eight;
-        private readonly ushort[]? _sixteen;
         private readonly int _bands;
+        private readonly bool _sixteen;
+        private readonly long _count;
+        private nint _memory;
 
-        private Pixels(int bands, byte[]? eight, ushort[]? sixteen) => (_bands, _eight, _sixteen) = (bands, eight, sixteen);
+        /// <summary>
+        /// libvips's own copy (g_malloc), not a managed array: a 2 MP sample is 6 MB, which on the large-object heap was
+        /// zeroed and faulted in afresh at every score. Freed when disposed.
+        /// </summary>
+        private Pixels(int bands, bool sixteen, nint memory, ulong bytes) =>
+            (_bands, _sixteen, _memory, _count) = (bands, sixteen, memory, (long)bytes / (sixteen ? sizeof(ushort) : sizeof(byte)));
+
+        ~Pixels() => Free();
 
         public bool HasAlpha => _bands == 4;
 
@@ -188,9 +201,8 @@ public static class Ssimulacra2
         {
             using var scope = new ImageScope();
             var normalised = Normalise(image, scope);
-            return normalised.Format == Enums.BandFormat.Ushort
-                ? new Pixels(normalised.Bands, null, normalised.WriteToMemory<ushort>())
-                : new Pixels(normalised.Bands, normalised.WriteToMemory<byte>(), null);
+            var memory = normalised.WriteToMemory(out var bytes);
+            return new Pixels(normalised.Bands, normalised.Format == Enums.BandFormat.Ushort, memory, bytes);
         }
 
         /// <summary>
@@ -199,17 +211,32 @@ public static class Ssimulacra2
         /// </summary>
         public void Linearise(Span<float> red, Span<float> green, Span<float> blue, float background)
         {
-            if (_eight is not null)
+            ObjectDisposedException.ThrowIf(_memory == 0, this);
+            if (_sixteen)
             {
-                Linearise(_eight, SrgbTransfer.Table8, 1.0f / 255, red, green, blue, background);
+                Linearise(new ReadOnlySpan<ushort>((void*)_memory, checked((int)_count)), SrgbTransfer.Table16, 1.0f / 65535, red, green, blue, background);
             }
             else
             {
-                Linearise(_sixteen!, SrgbTransfer.Table16, 1.0f / 65535, red, green, blue, background);
+                Linearise(new ReadOnlySpan<byte>((void*)_memory, checked((int)_count)), SrgbTransfer.Table8, 1.0f / 255, red, green, blue, background);
             }
         }
 
-        private void Linearise<T>(T[] pixels, float[] table, float scale, Span<float> red, Span<float> green, Span<float> blue, float background)
+        public void Dispose()
+        {
+            Free();
+            GC.SuppressFinalize(this);
+        }
+
+        private void Free()
+        {
+            if (Interlocked.Exchange(ref _memory, 0) is var memory and not 0)
+            {
+                NetVips.NetVips.Free(memory);
+            }
+        }
+
+        private void Linearise<T>(ReadOnlySpan<T> pixels, float[] table, float scale, Span<float> red, Span<float> green, Span<float> blue, float background)
             where T : unmanaged, IBinaryInteger<T>
         {
             for (int i = 0, p = 0; i < red.Length; i++, p += _bands)
