@@ -50,8 +50,8 @@ public static class QualityEngine
         var (sample, finalSample) = ScoringSample.ForSearch(firstFrame);
         using var sampleImage = sample.Extract(firstFrame);
         using var scoredSample = Ssimulacra2.Prepare(sampleImage);
-        // An image of up to 0.5 MP is both samples: its reference side is prepared once.
-        using var finalImage = finalSample.IsWhole && sample.IsWhole ? null : finalSample.Extract(firstFrame);
+        // An image of up to 0.5 MP is both samples (whole): its reference side is prepared once.
+        using var finalImage = sample.IsWhole ? null : finalSample.Extract(firstFrame);
         using var preparedFinal = finalImage is null ? null : Ssimulacra2.Prepare(finalImage);
         var scoredFinal = preparedFinal ?? scoredSample;
 

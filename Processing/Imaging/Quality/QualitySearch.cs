@@ -70,12 +70,12 @@ public static class QualitySearch
     }
 
     /// <summary>
-    /// Where the search starts: near where photos reach the target, so the first trial is not spent far from it. For
-    /// `high`, JPEG's preset 80 (the corpus's photos need 53-83 with the searched table, 74-78 in the middle), but WebP at
-    /// 88 (they need 79-92; its preset 80 scores 60-78 on them, and the first trial was wasted). Other targets move it by
-    /// <see cref="QualityPerPoint"/>; palettes start at their preset.
+    /// Where a search (and a suggestion's trial) starts: near where photos reach the target, so the first trial is not
+    /// spent far from it. For `high`, JPEG's preset 80 (the corpus's photos need 53-83 with the searched table, 74-78 in
+    /// the middle), but WebP 88 (they need 79-92, and most score 59-78 at its preset 80: the first trial was wasted).
+    /// Other targets move it by <see cref="QualityPerPoint"/>; palettes start at their preset.
     /// </summary>
-    private static int Start(MediaFormat format, double target)
+    public static int Start(MediaFormat format, double target)
     {
         var (floor, ceiling) = Range(format);
         var forHigh = format == MediaFormat.Webp ? WebpStart : EncoderPresets.DefaultQuality(format);

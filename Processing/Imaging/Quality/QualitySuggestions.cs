@@ -12,9 +12,6 @@ public static class QualitySuggestions
     /// <summary>Offered only when at least this much smaller than the result.</summary>
     public const int MinPercentSmaller = 30;
 
-    /// <summary>Encoder quality added per point of target above "high": the trial aims near the target in one encode.</summary>
-    private const double QualityPerPoint = 1.5;
-
     public static QualitySuggestion? Trial(ScoredReference sample, long samplePixels, long imagePixels, OptimizationSettings settings, long resultBytes)
     {
         ArgumentNullException.ThrowIfNull(sample);
@@ -26,8 +23,8 @@ public static class QualitySuggestions
             return null;
         }
 
-        var (floor, ceiling) = QualitySearch.Range(format);
-        var quality = Math.Clamp(EncoderPresets.DefaultQuality(format) + (int)Math.Round((settings.Target - QualityTargets.High) * QualityPerPoint), floor, ceiling);
+        var ceiling = QualitySearch.Range(format).Ceiling;
+        var quality = QualitySearch.Start(format, settings.Target); // near the target in one encode
         var lossy = settings with { Lossless = false };
         int? effort = format == MediaFormat.Avif ? QualityEngine.AvifTrialEffort : null;
         var (bytes, score) = QualitySearch.Try(sample, EncoderChoice.Preset(format, quality), lossy, effort);

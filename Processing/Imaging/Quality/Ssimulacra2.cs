@@ -183,7 +183,7 @@ public static class Ssimulacra2
     {
         private readonly int _bands;
         private readonly bool _sixteen;
-        private readonly long _count;
+        private readonly int _count;
         private nint _memory;
 
         /// <summary>
@@ -191,7 +191,7 @@ public static class Ssimulacra2
         /// zeroed and faulted in afresh at every score. Freed when disposed.
         /// </summary>
         private Pixels(int bands, bool sixteen, nint memory, ulong bytes) =>
-            (_bands, _sixteen, _memory, _count) = (bands, sixteen, memory, (long)bytes / (sixteen ? sizeof(ushort) : sizeof(byte)));
+            (_bands, _sixteen, _memory, _count) = (bands, sixteen, memory, checked((int)bytes) / (sixteen ? sizeof(ushort) : sizeof(byte)));
 
         ~Pixels() => Free();
 
@@ -214,11 +214,11 @@ public static class Ssimulacra2
             ObjectDisposedException.ThrowIf(_memory == 0, this);
             if (_sixteen)
             {
-                Linearise(new ReadOnlySpan<ushort>((void*)_memory, checked((int)_count)), SrgbTransfer.Table16, 1.0f / 65535, red, green, blue, background);
+                Linearise(new ReadOnlySpan<ushort>((void*)_memory, _count), SrgbTransfer.Table16, 1.0f / 65535, red, green, blue, background);
             }
             else
             {
-                Linearise(new ReadOnlySpan<byte>((void*)_memory, checked((int)_count)), SrgbTransfer.Table8, 1.0f / 255, red, green, blue, background);
+                Linearise(new ReadOnlySpan<byte>((void*)_memory, _count), SrgbTransfer.Table8, 1.0f / 255, red, green, blue, background);
             }
         }
 

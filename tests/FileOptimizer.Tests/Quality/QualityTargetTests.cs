@@ -97,15 +97,17 @@ public sealed class QualityTargetTests() : ServiceTest()
         var id = await Api.UploadAsync(path, settings);
         var status = await Api.WaitForCompletionAsync(id);
         var bytes = await Api.DownloadAsync(id);
-        var result = Path.Combine(Directory.CreateTempSubdirectory("fileoptimizer-result-").FullName, "result");
+        // Scored from files: the path-based score loads each sampled frame of an animation (a still has one).
+        var folder = TestFiles.NewTempDirectory("result");
         try
         {
+            var result = Path.Combine(folder, "result");
             await File.WriteAllBytesAsync(result, bytes, TestContext.Current.CancellationToken);
             return (status, bytes, Ssimulacra2.Score(path, result));
         }
         finally
         {
-            Directory.Delete(Path.GetDirectoryName(result)!, recursive: true);
+            Directory.Delete(folder, recursive: true);
         }
     }
 
