@@ -44,7 +44,10 @@ public static class PlainFloor
     }
 
     /// <summary>Load (shrink-on-load when a size is asked, EXIF rotation as the service applies it) and save; the output deleted at once.</summary>
-    public static void Encode(FileInfo file, string folder, OptimizationSettings settings)
+    public static void Encode(FileInfo file, string folder, OptimizationSettings settings) => File.Delete(EncodeTo(file, folder, settings));
+
+    /// <summary>As <see cref="Encode"/>, keeping the output: its path.</summary>
+    public static string EncodeTo(FileInfo file, string folder, OptimizationSettings settings)
     {
         var input = file.Extension.ToLowerInvariant() switch
         {
@@ -63,6 +66,6 @@ public static class PlainFloor
             Encoder.Save(image, path, EncoderChoice.Preset(output, settings.QualityFor(output)), settings);
         }
 
-        File.Delete(path);
+        return path;
     }
 }

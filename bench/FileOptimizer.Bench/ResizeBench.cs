@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using FileOptimizer.Processing;
+using FileOptimizer.Processing.Imaging;
+using FileOptimizer.Processing.Imaging.Quality;
+using NetVips;
 
 namespace FileOptimizer.Bench;
 
@@ -33,8 +37,56 @@ public static class ResizeBench
         }
 
         Report.Line($"service {service:0.0} jobs/s; {name} {rate:0.0} operations/s; share {service / rate:0.00} (target >= {SharpShareTarget}) {Report.Verdict(service / rate >= SharpShareTarget)}");
+        if (sharp is not null)
+        {
+            await CompareLooksAsync(source, cancellationToken);
+        }
+
         return 0;
     }
+
+    /// <summary>
+    /// What each way of decoding costs in looks: the service's result (the floor's bytes, its work exactly) and sharp's,
+    /// each scored with SSIMULACRA 2 against the same photo resized from full resolution and not compressed.
+    /// </summary>
+    private static async Task CompareLooksAsync(FileInfo source, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("fileoptimizer-resize-");
+        try
+        {
+            var settings = SettingsParser.TryParse(Settings, out var parsed, out _) ? parsed : throw new InvalidOperationException(Settings);
+            using var full = Image.NewFromFile(source.FullName, access: Enums.Access.Sequential);
+            using var upright = full.Autorot();
+            using var resized = upright.ThumbnailImage(720, height: 10_000_000, size: Enums.Size.Down); // an image: no shrink-on-load
+            using var reference = resized.CopyMemory();
+            using var serviceResize = ImageOptimizer.Thumbnail(source.FullName, MediaFormat.Jpeg, 720, 10_000_000);
+            var scores = new List<string> { $"the service {Score(reference, serviceResize)} resized, {Score(reference, PlainFloor.EncodeTo(source, folder.FullName, settings))} as its JPEG" };
+            foreach (var (label, sameScale) in new[] { ("sharp (default)", false), ("sharp at the service's scale", true) })
+            {
+                var resize = Path.Combine(folder.FullName, $"sharp-{sameScale}.png");
+                var jpeg = Path.ChangeExtension(resize, ".jpg");
+                if (await RunSharpAsync(source, 1, 1, sameScale, resize, cancellationToken) is not null
+                    && await RunSharpAsync(source, 1, 1, sameScale, jpeg, cancellationToken) is not null)
+                {
+                    scores.Add($"{label} {Score(reference, resize)} resized, {Score(reference, jpeg)} as its JPEG");
+                }
+            }
+
+            Report.Line($"looks, SSIMULACRA 2 against the photo resized from full resolution: {string.Join("; ", scores)}");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static string Score(Image reference, string path)
+    {
+        using var result = Image.NewFromFile(path);
+        return Score(reference, result);
+    }
+
+    private static string Score(Image reference, Image result) => Ssimulacra2.Score(reference, result).ToString("0.0", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Operations per second of sharp on the same work, best of three runs; null when Node or sharp is missing.
@@ -42,7 +94,6 @@ public static class ResizeBench
     /// </summary>
     private static async Task<double?> SharpRateAsync(FileInfo source, int jobs, int concurrency, bool sameScale, CancellationToken cancellationToken)
     {
-        var script = Path.Combine(Repository.Root, "bench", "sharp", "resize.mjs");
         if (!Directory.Exists(Path.Combine(Repository.Root, "bench", "sharp", "node_modules", "sharp")))
         {
             return null;
@@ -51,21 +102,27 @@ public static class ResizeBench
         double? best = null;
         for (var run = 0; run < 3; run++)
         {
-            var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { script, source.FullName, jobs.ToString(CultureInfo.InvariantCulture), concurrency.ToString(CultureInfo.InvariantCulture), sameScale ? "same-scale" : "default" })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(start)!;
-            var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode == 0 && double.TryParse(output.Trim(), CultureInfo.InvariantCulture, out var rate))
+            if (await RunSharpAsync(source, jobs, concurrency, sameScale, null, cancellationToken) is { } rate)
             {
                 best = Math.Max(best ?? 0, rate);
             }
         }
 
         return best;
+    }
+
+    /// <summary>One run of bench/sharp/resize.mjs: its rate, or null when it failed; <paramref name="output"/> keeps its first result.</summary>
+    private static async Task<double?> RunSharpAsync(FileInfo source, int jobs, int concurrency, bool sameScale, string? output, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(Repository.Root, "bench", "sharp", "resize.mjs"), source.FullName, jobs.ToString(CultureInfo.InvariantCulture), concurrency.ToString(CultureInfo.InvariantCulture), sameScale ? "same-scale" : "default", output ?? "" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var printed = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return process.ExitCode == 0 && double.TryParse(printed.Trim(), CultureInfo.InvariantCulture, out var rate) ? rate : null;
     }
 }
