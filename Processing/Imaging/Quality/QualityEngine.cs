@@ -15,9 +15,16 @@ public static class QualityEngine
 
     /// <summary>
     /// How often the full-size result is stepped up when it misses: each time to where the sample's trials, offset by the
-    /// miss, reach the score needed (1 to 8 qualities up).
+    /// miss, reach the score needed (2 to 8 qualities up).
     /// </summary>
     private const int MaxStepsUp = 2;
+
+    /// <summary>
+    /// The smallest step up: one quality gains about half a point, less than the sample's scores wobble from one quality to
+    /// the next, so a step of one often missed again and paid for a second full-size encode and score
+    /// (`Wood.jpg`: 78, 79, then 80).
+    /// </summary>
+    private const int MinStepUp = 2;
 
     /// <summary>
     /// How far above the target a result scored on a sample (images over 2 MP) must be: tiles joined into a sample read
@@ -125,7 +132,7 @@ public static class QualityEngine
             // (At a quality the search did not try, the last offset seen stands.)
             offset = trials.Find(t => t.Format == choice.Format && t.EncoderQuality == choice.Quality && t.Chroma == choice.Chroma) is { } tried ? tried.Score - score : offset;
             var needed = QualitySearch.QualityFor(trials, choice.Format, choice.Chroma, required + offset);
-            choice = choice with { Quality = Math.Min(ceiling, Math.Clamp(needed, choice.Quality + 1, choice.Quality + 8)) };
+            choice = choice with { Quality = Math.Min(ceiling, Math.Clamp(needed, choice.Quality + MinStepUp, choice.Quality + 8)) };
             steps++;
         }
 
