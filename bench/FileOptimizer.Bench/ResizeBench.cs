@@ -114,7 +114,7 @@ public static class ResizeBench
     /// <summary>One run of bench/sharp/resize.mjs: its rate, or null when it failed; <paramref name="output"/> keeps its first result.</summary>
     private static async Task<double?> RunSharpAsync(FileInfo source, int jobs, int concurrency, bool sameScale, string? output, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true }; // its errors, if any, on the console
         foreach (var argument in new[] { Path.Combine(Repository.Root, "bench", "sharp", "resize.mjs"), source.FullName, jobs.ToString(CultureInfo.InvariantCulture), concurrency.ToString(CultureInfo.InvariantCulture), sameScale ? "same-scale" : "default", output ?? "" })
         {
             start.ArgumentList.Add(argument);
