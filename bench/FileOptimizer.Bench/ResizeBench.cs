@@ -54,13 +54,13 @@ public static class ResizeBench
         var folder = Directory.CreateTempSubdirectory("fileoptimizer-resize-");
         try
         {
-            var settings = SettingsParser.TryParse(Settings, out var parsed, out _) ? parsed : throw new InvalidOperationException(Settings);
             using var full = Image.NewFromFile(source.FullName, access: Enums.Access.Sequential);
             using var upright = full.Autorot();
             using var resized = upright.ThumbnailImage(720, height: 10_000_000, size: Enums.Size.Down); // an image: no shrink-on-load
             using var reference = resized.CopyMemory();
             using var serviceResize = ImageOptimizer.Thumbnail(source.FullName, MediaFormat.Jpeg, 720, 10_000_000);
-            var scores = new List<string> { $"the service {Score(reference, serviceResize)} resized, {Score(reference, PlainFloor.EncodeTo(source, folder.FullName, settings))} as its JPEG" };
+            var serviceJpeg = PlainFloor.EncodeTo(source, folder.FullName, ThroughputBench.ParseSettings(Settings));
+            var scores = new List<string> { $"the service {Score(reference, serviceResize)} resized, {Score(reference, serviceJpeg)} as its JPEG ({new FileInfo(serviceJpeg).Length} bytes)" };
             foreach (var (label, sameScale) in new[] { ("sharp (default)", false), ("sharp at the service's scale", true) })
             {
                 var resize = Path.Combine(folder.FullName, $"sharp-{sameScale}.png");
@@ -68,7 +68,7 @@ public static class ResizeBench
                 if (await RunSharpAsync(source, 1, 1, sameScale, resize, cancellationToken) is not null
                     && await RunSharpAsync(source, 1, 1, sameScale, jpeg, cancellationToken) is not null)
                 {
-                    scores.Add($"{label} {Score(reference, resize)} resized, {Score(reference, jpeg)} as its JPEG");
+                    scores.Add($"{label} {Score(reference, resize)} resized, {Score(reference, jpeg)} as its JPEG ({new FileInfo(jpeg).Length} bytes)");
                 }
             }
 

@@ -45,6 +45,10 @@ public static class ThroughputBench
             .Concat(arguments.ServerEnvironment)
             .ToList();
 
+    /// <summary>A pass's settings as the service reads them (the floors apply them the same way).</summary>
+    public static FileOptimizer.Processing.Imaging.OptimizationSettings ParseSettings(string settings) =>
+        FileOptimizer.Processing.Imaging.SettingsParser.TryParse(settings, out var parsed, out _) ? parsed : throw new ArgumentException(settings);
+
     /// <summary>Jobs a script keeps in flight per worker, so no worker waits for a client's next upload.</summary>
     public const int InFlightPerWorker = 2;
 
@@ -62,7 +66,7 @@ public static class ThroughputBench
     public static async Task<Passes> AlternateAsync(
         BenchArguments arguments, List<KeyValuePair<string, string>> environment, IReadOnlyList<FileInfo> files, string settings, int workers, bool page, CancellationToken cancellationToken)
     {
-        var parsed = FileOptimizer.Processing.Imaging.SettingsParser.TryParse(settings, out var normalised, out _) ? normalised : throw new ArgumentException(settings);
+        var parsed = ParseSettings(settings);
         // Largest first in every pass, so no pass ends on one thread with the biggest photo while the others idle.
         files = [.. files.OrderByDescending(f => f.Length)];
         var passes = new Passes([], [], [], []);
