@@ -7,7 +7,7 @@ namespace FileOptimizer.Processing.Imaging.Quality;
 /// <summary>
 /// The reference's side of SSIMULACRA 2, computed once per background: at every scale its XYB planes, their blurred
 /// means and blurred squares. The quality search scores every trial against the same sample, so each score then computes
-/// only the distorted side and the cross term: 9 of the 15 blurs a scale. Not thread-safe: it reuses one workspace.
+/// only the distorted side and the cross term: 9 of the 15 blurs a scale, fewer where a term weighs nothing. Not thread-safe: it reuses one workspace.
 /// <para>
 /// Its planes are native memory, freed when it is disposed: the next score's planes reuse malloc's free pages (see
 /// <see cref="Processing.Imaging.NativeMemory.Tune"/>), and the workers' idle release trims them. As managed arrays they were garbage on the large-object heap until a full
@@ -72,8 +72,9 @@ public sealed unsafe class ScoredReference : IDisposable
         var norms = new List<double[]>(pyramid.Length);
         Span<double> sums = stackalloc double[6];
         var (width, height) = (Width, Height);
-        foreach (var level in pyramid)
+        for (var scale = 0; scale < pyramid.Length; scale++)
         {
+            var level = pyramid[scale];
             if (level.Width != width)
             {
                 for (var plane = Work.Linear; plane < Work.Linear + 3; plane++)
@@ -92,18 +93,26 @@ public sealed unsafe class ScoredReference : IDisposable
             for (var channel = 0; channel < 3; channel++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var (ssim, edges) = Ssimulacra2.Weighed(channel, scale, pyramid.Length);
+                if (!ssim && !edges)
+                {
+                    continue;
+                }
+
                 var x1 = level.Xyb[channel].AsSpan(pixels);
                 var x2 = Plane(Work.Xyb + channel, pixels);
                 var product = Plane(Work.Product, pixels);
                 var temp = Plane(Work.Temp, pixels);
                 var mu2 = Plane(Work.Mu2, pixels);
-                var sigma22 = Plane(Work.Sigma22, pixels);
-                var sigma12 = Plane(Work.Sigma12, pixels);
                 var blur = RecursiveGaussian.Ssimulacra2;
                 blur.Blur(x2, mu2, temp, width, height);
-                blur.Blur(Multiply(x2, x2, product), sigma22, temp, width, height);
-                blur.Blur(Multiply(x1, x2, product), sigma12, temp, width, height);
-                ErrorSums(x1, x2, level.Mean[channel].AsSpan(pixels), mu2, level.Square[channel].AsSpan(pixels), sigma22, sigma12, sums);
+                if (ssim)
+                {
+                    blur.Blur(Multiply(x2, x2, product), Plane(Work.Sigma22, pixels), temp, width, height);
+                    blur.Blur(Multiply(x1, x2, product), Plane(Work.Sigma12, pixels), temp, width, height);
+                }
+
+                ErrorSums(x1, x2, level.Mean[channel].AsSpan(pixels), mu2, level.Square[channel].AsSpan(pixels), Plane(Work.Sigma22, pixels), Plane(Work.Sigma12, pixels), ssim, sums);
                 for (var map = 0; map < 3; map++)
                 {
                     result[Ssimulacra2.Index(map, 0, channel)] = perPixel * sums[map];
@@ -126,6 +135,7 @@ public sealed unsafe class ScoredReference : IDisposable
         }
 
         var (width, height) = (Width, Height);
+        var scales = Ssimulacra2.ScaleCount(width, height);
         var work = _work ??= Planes(Work.Count, width * height);
         // The workspace's linear planes hold the reference's until the distorted side needs them.
         Plane[] linear = [work[Work.Linear], work[Work.Linear + 1], work[Work.Linear + 2]];
@@ -150,7 +160,8 @@ public sealed unsafe class ScoredReference : IDisposable
             }
 
             var pixels = width * height;
-            var level = new Level(width, height, Planes(3, pixels), Planes(3, pixels), Planes(3, pixels));
+            // Only what a weighted term reads (see Norms): the blurred squares feed SSIM alone.
+            var level = new Level(width, height, Planes(3, pixels), new Plane[3], new Plane[3]);
             Span<float> Plane(Plane[] planes, int index) => planes[index].AsSpan(pixels);
             Xyb.FromLinearSrgb(Plane(linear, 0), Plane(linear, 1), Plane(linear, 2), Plane(level.Xyb, 0), Plane(level.Xyb, 1), Plane(level.Xyb, 2));
             var product = Plane(work, Work.Product);
@@ -158,9 +169,20 @@ public sealed unsafe class ScoredReference : IDisposable
             for (var channel = 0; channel < 3; channel++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var (ssim, edges) = Ssimulacra2.Weighed(channel, scale, scales);
+                if (!ssim && !edges)
+                {
+                    continue;
+                }
+
                 var xyb = Plane(level.Xyb, channel);
+                level.Mean[channel] = Planes(1, pixels)[0];
                 RecursiveGaussian.Ssimulacra2.Blur(xyb, Plane(level.Mean, channel), temp, width, height);
-                RecursiveGaussian.Ssimulacra2.Blur(Multiply(xyb, xyb, product), Plane(level.Square, channel), temp, width, height);
+                if (ssim)
+                {
+                    level.Square[channel] = Planes(1, pixels)[0];
+                    RecursiveGaussian.Ssimulacra2.Blur(Multiply(xyb, xyb, product), Plane(level.Square, channel), temp, width, height);
+                }
             }
 
             levels.Add(level);
@@ -277,11 +299,12 @@ public sealed unsafe class ScoredReference : IDisposable
     /// <summary>
     /// Sums over one channel of [SSIM error, ringing, blurring] and of their fourth powers (SSIMMap and EdgeDiffMap in
     /// ssimulacra2.cc). Each step is in the reference's precision: single up to the SSIM quotient and |x - mu|, double
-    /// after, so the differences of near-equal values come out as the reference's.
+    /// after, so the differences of near-equal values come out as the reference's. Without <paramref name="ssim"/> (it
+    /// weighs nothing here) the sigmas are not read and the SSIM sums stay zero.
     /// </summary>
     private static void ErrorSums(
         ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, ReadOnlySpan<float> mu1, ReadOnlySpan<float> mu2,
-        ReadOnlySpan<float> sigma11, ReadOnlySpan<float> sigma22, ReadOnlySpan<float> sigma12, Span<double> sums)
+        ReadOnlySpan<float> sigma11, ReadOnlySpan<float> sigma22, ReadOnlySpan<float> sigma12, bool ssim, Span<double> sums)
     {
         var one = Vector<double>.One;
         var c2 = new Vector<float>(Ssimulacra2.C2);
@@ -291,12 +314,17 @@ public sealed unsafe class ScoredReference : IDisposable
         {
             var m1 = new Vector<float>(mu1[i..]);
             var m2 = new Vector<float>(mu2[i..]);
-            var difference = m1 - m2;
-            Vector.Widen(difference * difference, out var squareLow, out var squareHigh);
-            var meanTerm = Vector.Narrow(one - squareLow, one - squareHigh);
-            var structure = (new Vector<float>(2.0f) * (new Vector<float>(sigma12[i..]) - (m1 * m2))) + c2;
-            var variances = (new Vector<float>(sigma11[i..]) - (m1 * m1)) + (new Vector<float>(sigma22[i..]) - (m2 * m2)) + c2;
-            Vector.Widen(meanTerm * structure / variances, out var similarityLow, out var similarityHigh);
+            var (similarityLow, similarityHigh) = (one, one);
+            if (ssim)
+            {
+                var difference = m1 - m2;
+                Vector.Widen(difference * difference, out var squareLow, out var squareHigh);
+                var meanTerm = Vector.Narrow(one - squareLow, one - squareHigh);
+                var structure = (new Vector<float>(2.0f) * (new Vector<float>(sigma12[i..]) - (m1 * m2))) + c2;
+                var variances = (new Vector<float>(sigma11[i..]) - (m1 * m1)) + (new Vector<float>(sigma22[i..]) - (m2 * m2)) + c2;
+                Vector.Widen(meanTerm * structure / variances, out similarityLow, out similarityHigh);
+            }
+
             Vector.Widen(Vector.Abs(new Vector<float>(x1[i..]) - m1), out var edge1Low, out var edge1High);
             Vector.Widen(Vector.Abs(new Vector<float>(x2[i..]) - m2), out var edge2Low, out var edge2High);
             AddErrors(vectorSums, one - similarityLow, ((one + edge2Low) / (one + edge1Low)) - one);
@@ -312,17 +340,22 @@ public sealed unsafe class ScoredReference : IDisposable
         {
             // The same arithmetic one pixel at a time, as the reference writes it.
             float m1 = mu1[i], m2 = mu2[i];
-            var meanTerm = (float)(1.0 - ((m1 - m2) * (m1 - m2)));
-            var structure = (2 * (sigma12[i] - (m1 * m2))) + Ssimulacra2.C2;
-            var variances = (sigma11[i] - (m1 * m1)) + (sigma22[i] - (m2 * m2)) + Ssimulacra2.C2;
-            var ssim = Math.Max(1.0 - (meanTerm * structure / variances), 0.0);
+            var error = 0.0;
+            if (ssim)
+            {
+                var meanTerm = (float)(1.0 - ((m1 - m2) * (m1 - m2)));
+                var structure = (2 * (sigma12[i] - (m1 * m2))) + Ssimulacra2.C2;
+                var variances = (sigma11[i] - (m1 * m1)) + (sigma22[i] - (m2 * m2)) + Ssimulacra2.C2;
+                error = Math.Max(1.0 - (meanTerm * structure / variances), 0.0);
+            }
+
             var edge = ((1.0 + Math.Abs(x2[i] - m2)) / (1.0 + Math.Abs(x1[i] - m1))) - 1.0;
             var artifact = Math.Max(edge, 0.0);
             var detailLost = Math.Max(-edge, 0.0);
-            sums[0] += ssim;
+            sums[0] += error;
             sums[1] += artifact;
             sums[2] += detailLost;
-            sums[3] += ssim * ssim * (ssim * ssim);
+            sums[3] += error * error * (error * error);
             sums[4] += artifact * artifact * (artifact * artifact);
             sums[5] += detailLost * detailLost * (detailLost * detailLost);
         }

@@ -290,6 +290,33 @@ public static class Ssimulacra2
 
     internal static int Index(int map, int norm, int channel) => (map * 6) + (norm * 3) + channel;
 
+    /// <summary>The scales the reference computes for an image of this size (each check is on the scale before).</summary>
+    internal static int ScaleCount(int width, int height)
+    {
+        var count = 0;
+        for (; count < Scales && width >= MinimumSize && height >= MinimumSize; count++)
+        {
+            if (count > 0)
+            {
+                (width, height) = ((width + 1) / 2, (height + 1) / 2);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Whether the SSIM map and the edge maps (ringing, blurring) of a channel at a scale have a weight in either norm,
+    /// with <paramref name="scales"/> scales computed (see <see cref="Transform"/>). A third of the weights are zero,
+    /// among them the SSIM of X and B at full size: terms that add nothing are not computed.
+    /// </summary>
+    internal static (bool Ssim, bool Edges) Weighed(int channel, int scale, int scales)
+    {
+        var first = ((channel * scales) + scale) * 6;
+        bool Weighs(int map) => Weights[first + map] != 0.0 || Weights[first + 3 + map] != 0.0;
+        return (Weighs(0), Weighs(1) || Weighs(2));
+    }
+
     /// <summary>The weighted sum of the 108 norms and the reference's final mapping to a 100-point score.</summary>
     internal static double Transform(List<double[]> norms)
     {
