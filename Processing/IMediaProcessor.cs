@@ -129,7 +129,7 @@ public sealed record QualityTrial(MediaFormat Format, int EncoderQuality, string
 /// quality used (SVG: svgo's decimal places), every encode the search tried, and why this one was chosen.
 /// </summary>
 /// <param name="Metric">Always "ssimulacra2" (SSIMULACRA 2.1: 90 visually lossless, 85 excellent, 80 not noticeable side by side, 70 high).</param>
-/// <param name="Score">The shipped file's score against the original: the whole image up to 2 megapixels, else a 2-megapixel sample spread over its detail; 100 when the original itself was kept.</param>
+/// <param name="Score">The shipped file's score against the original: the whole image up to 1 megapixel, else its fine scales on a 1-megapixel sample spread over its detail and its coarse scales on the whole image; 100 when the original itself was kept.</param>
 /// <param name="Target">The score aimed at ("target" of the settings); absent for a fixed quality.</param>
 /// <param name="EncoderQuality">The encoder quality of the result; absent for lossless output.</param>
 /// <param name="Chroma">Chroma of the result: "4:2:0" or "4:4:4" (JPEG, AVIF), "sharp YUV" or "4:2:0" (lossy WebP).</param>

@@ -53,7 +53,7 @@ public static class ReferenceTool
                 continue;
             }
 
-            // Up to 2 MP the service scores the whole image as the tool does; above, a sample spread over the image's detail.
+            // Up to 1 MP the service scores the whole image as the tool does; above, its fine scales on a sample of tiles.
             var whole = compared.Where(c => c.Result.Megapixels <= ScoringSample.FinalPixels / 1e6).ToList();
             Report.Line($"{pass.Label}, reference tool on {compared.Count} results: scores {compared.Min(c => c.Reference):0.0} to {compared.Max(c => c.Reference):0.0}; "
                 + $"service - reference: images scored whole ({whole.Count}) {Differences(whole)}; sampled ({compared.Count - whole.Count}) {Differences(compared.Except(whole).ToList())}");

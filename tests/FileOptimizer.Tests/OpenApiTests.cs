@@ -56,7 +56,7 @@ public sealed class OpenApiTests
         (string Schema, string Property, string Says)[] described =
         [
             ("OptimizationSettings", "quality", "auto"), ("OptimizationSettings", "target", "30-95"), ("OptimizationSettings", "format", "auto"),
-            ("OptimizationSettings", "formats", "auto"), ("QualityReceipt", "score", "2 megapixels"), ("QualityReceipt", "target", "fixed quality"),
+            ("OptimizationSettings", "formats", "auto"), ("QualityReceipt", "score", "1 megapixel"), ("QualityReceipt", "target", "fixed quality"),
             ("QualityReceipt", "searched", "sample"), ("QualityReceipt", "suggestion", "30 %"), ("QualitySuggestion", "bytes", "Estimated"),
             ("QualitySuggestion", "percentSmaller", "percent"), ("QualityTrial", "chroma", "sharp YUV"),
         ];

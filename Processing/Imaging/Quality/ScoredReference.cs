@@ -17,24 +17,41 @@ namespace FileOptimizer.Processing.Imaging.Quality;
 /// </summary>
 public sealed unsafe class ScoredReference : IDisposable
 {
-    private readonly Ssimulacra2.Pixels _pixels;
+    private readonly ILinearPlanes _source;
+    private readonly Func<Image, ILinearPlanes> _read;
+    private readonly int _firstScale;
+    private readonly int _scales;
+    private readonly int _totalScales;
     private readonly Dictionary<float, Level[]> _pyramids = [];
     private readonly List<nint> _allocations = [];
     private bool _disposed;
     private Plane[]? _work;
 
-    /// <summary>Takes ownership of <paramref name="pixels"/> (freed with the reference).</summary>
-    internal ScoredReference(Image image, Ssimulacra2.Pixels pixels) => (Image, _pixels) = (image, pixels);
+    /// <summary>Takes ownership of <paramref name="pixels"/> (freed with the reference); every scale the reference computes.</summary>
+    internal ScoredReference(Image image, Ssimulacra2.Pixels pixels)
+        : this(image, pixels, Ssimulacra2.Pixels.Of, 0, Ssimulacra2.ScaleCount(image.Width, image.Height), Ssimulacra2.ScaleCount(image.Width, image.Height))
+    {
+    }
 
-    /// <summary>The reference's own pixels.</summary>
-    internal Ssimulacra2.Pixels Pixels => _pixels;
+    /// <summary>
+    /// Only scales <paramref name="firstScale"/> to <paramref name="firstScale"/> + <paramref name="scales"/> - 1 of an
+    /// image with <paramref name="totalScales"/>: <paramref name="source"/> (owned) is that image at scale
+    /// <paramref name="firstScale"/>, and <paramref name="read"/> turns a distorted image into the same.
+    /// </summary>
+    internal ScoredReference(Image image, ILinearPlanes source, Func<Image, ILinearPlanes> read, int firstScale, int scales, int totalScales) =>
+        (Image, _source, _read, _firstScale, _scales, _totalScales) = (image, source, read, firstScale, scales, totalScales);
+
+    /// <summary>The reference's own planes.</summary>
+    internal ILinearPlanes Source => _source;
 
     /// <summary>The reference itself (not owned: the caller disposes it).</summary>
     public Image Image { get; }
 
-    public int Width => Image.Width;
+    public int Width => _source.Width;
 
-    public int Height => Image.Height;
+    public int Height => _source.Height;
+
+    internal bool HasAlpha => _source.HasAlpha;
 
     /// <summary>
     /// Scores a distorted version of the reference, of the same size; the image is read once and not disposed. A job
@@ -43,27 +60,25 @@ public sealed unsafe class ScoredReference : IDisposable
     /// <exception cref="ArgumentException">The image differs in size from the reference.</exception>
     public double Score(Image distorted, CancellationToken cancellationToken = default)
     {
+        using var planes = Read(distorted);
+        return Score(planes, cancellationToken);
+    }
+
+    internal double Score(ILinearPlanes distorted, CancellationToken cancellationToken = default) =>
+        Ssimulacra2.Worst(_source.HasAlpha || distorted.HasAlpha, background => Norms(distorted, background, cancellationToken));
+
+    /// <summary>A distorted version of the reference (same size) read as the reference was.</summary>
+    internal ILinearPlanes Read(Image distorted)
+    {
         ArgumentNullException.ThrowIfNull(distorted);
-        Ssimulacra2.CheckSizes(Width, Height, 1, distorted.Width, distorted.Height, 1);
-        using var pixels = Ssimulacra2.Pixels.Of(distorted);
-        return Score(pixels, cancellationToken);
+        Ssimulacra2.CheckSizes(Image.Width, Image.Height, 1, distorted.Width, distorted.Height, 1);
+        return _read(distorted);
     }
 
-    internal double Score(Ssimulacra2.Pixels distorted, CancellationToken cancellationToken = default)
+    /// <summary>The 18 sub-scores of each of its scales against <paramref name="distorted"/>, blended over <paramref name="background"/>.</summary>
+    internal List<double[]> Norms(ILinearPlanes distorted, float background, CancellationToken cancellationToken)
     {
-        if (!_pixels.HasAlpha && !distorted.HasAlpha)
-        {
-            return Ssimulacra2.Transform(Norms(distorted, 0.0f, cancellationToken));
-        }
-
-        // As ssimulacra2_main.cc does for an original with alpha: blend over dark and bright, keep the worse.
-        return Ssimulacra2.AlphaBackgrounds.Min(background => Ssimulacra2.Transform(Norms(distorted, background, cancellationToken)));
-    }
-
-    /// <summary>The 18 sub-scores of every scale against <paramref name="distorted"/>, blended over <paramref name="background"/>.</summary>
-    private List<double[]> Norms(Ssimulacra2.Pixels distorted, float background, CancellationToken cancellationToken)
-    {
-        var pyramid = Pyramid(_pixels.HasAlpha ? background : 0.0f, cancellationToken);
+        var pyramid = Pyramid(_source.HasAlpha ? background : 0.0f, cancellationToken);
         var pixels = Width * Height;
         var work = _work ??= Planes(Work.Count, pixels);
         Span<float> Plane(int index, int length) => work[index].AsSpan(length);
@@ -93,7 +108,7 @@ public sealed unsafe class ScoredReference : IDisposable
             for (var channel = 0; channel < 3; channel++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (ssim, edges) = Ssimulacra2.Weighed(channel, scale, pyramid.Length);
+                var (ssim, edges) = Ssimulacra2.Weighed(channel, _firstScale + scale, _totalScales);
                 if (!ssim && !edges)
                 {
                     continue;
@@ -135,20 +150,13 @@ public sealed unsafe class ScoredReference : IDisposable
         }
 
         var (width, height) = (Width, Height);
-        var scales = Ssimulacra2.ScaleCount(width, height);
         var work = _work ??= Planes(Work.Count, width * height);
         // The workspace's linear planes hold the reference's until the distorted side needs them.
         Plane[] linear = [work[Work.Linear], work[Work.Linear + 1], work[Work.Linear + 2]];
-        _pixels.Linearise(linear[0].AsSpan(width * height), linear[1].AsSpan(width * height), linear[2].AsSpan(width * height), background);
-        var levels = new List<Level>(Ssimulacra2.Scales);
-        for (var scale = 0; scale < Ssimulacra2.Scales; scale++)
+        _source.Linearise(linear[0].AsSpan(width * height), linear[1].AsSpan(width * height), linear[2].AsSpan(width * height), background);
+        var levels = new List<Level>(_scales);
+        for (var scale = 0; scale < _scales; scale++)
         {
-            // As the reference: the size check is on the previous scale, before it is halved.
-            if (width < Ssimulacra2.MinimumSize || height < Ssimulacra2.MinimumSize)
-            {
-                break;
-            }
-
             if (scale > 0)
             {
                 foreach (var plane in linear)
@@ -169,7 +177,7 @@ public sealed unsafe class ScoredReference : IDisposable
             for (var channel = 0; channel < 3; channel++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (ssim, edges) = Ssimulacra2.Weighed(channel, scale, scales);
+                var (ssim, edges) = Ssimulacra2.Weighed(channel, _firstScale + scale, _totalScales);
                 if (!ssim && !edges)
                 {
                     continue;
@@ -217,7 +225,7 @@ public sealed unsafe class ScoredReference : IDisposable
     private void Free()
     {
         _disposed = true;
-        _pixels.Dispose();
+        _source.Dispose();
         _pyramids.Clear();
         _work = null;
         foreach (var pointer in _allocations)
@@ -259,7 +267,7 @@ public sealed unsafe class ScoredReference : IDisposable
     /// The reference's box downsample by 2, in place: each output is ((a + b) + c + d) * 0.25 in single precision, the
     /// last row and column repeated at an odd edge. Output i reads inputs at i or after, so writing in order is safe.
     /// </summary>
-    private static void Downsample(Span<float> plane, int width, int height)
+    internal static void Downsample(Span<float> plane, int width, int height)
     {
         var outWidth = (width + 1) / 2;
         var outHeight = (height + 1) / 2;

@@ -15,8 +15,11 @@ public sealed class ScoringSample
     /// <summary>The sample the search encodes and scores many times.</summary>
     public const int SearchPixels = 512 * 1024;
 
-    /// <summary>The sample the full-size result is scored on once: images up to 2 megapixels are scored whole.</summary>
-    public const int FinalPixels = 2 * 1024 * 1024;
+    /// <summary>
+    /// The sample the full-size result's fine scales are scored on once (<see cref="TiledReference"/>): images up to 1
+    /// megapixel are scored whole.
+    /// </summary>
+    public const int FinalPixels = 1024 * 1024;
 
     private const int Tile = 256;
     private const int Across = 4;

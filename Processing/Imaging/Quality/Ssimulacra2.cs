@@ -168,7 +168,7 @@ public static class Ssimulacra2
         using var scored = new ScoredReference(reference, Pixels.Of(reference));
         if (ReferenceEquals(reference, distorted))
         {
-            return scored.Score(scored.Pixels);
+            return scored.Score(scored.Source);
         }
 
         using var distortedPixels = Pixels.Of(distorted);
@@ -179,7 +179,7 @@ public static class Ssimulacra2
     /// One side's pixels as 8-bit or 16-bit sRGB with the embedded ICC profile applied, interleaved: three colour bands,
     /// then the alpha band if any.
     /// </summary>
-    internal sealed unsafe class Pixels : IDisposable
+    internal sealed unsafe class Pixels : ILinearPlanes
     {
         private readonly int _bands;
         private readonly bool _sixteen;
@@ -190,10 +190,18 @@ public static class Ssimulacra2
         /// libvips's own copy (g_malloc), not a managed array: a 2 MP sample is 6 MB, which on the large-object heap was
         /// zeroed and faulted in afresh at every score. Freed when disposed.
         /// </summary>
-        private Pixels(int bands, bool sixteen, nint memory, ulong bytes) =>
-            (_bands, _sixteen, _memory, _count) = (bands, sixteen, memory, checked((int)bytes) / (sixteen ? sizeof(ushort) : sizeof(byte)));
+        private Pixels(Image normalised, nint memory, ulong bytes)
+        {
+            (_bands, _sixteen, _memory) = (normalised.Bands, normalised.Format == Enums.BandFormat.Ushort, memory);
+            _count = checked((int)bytes) / (_sixteen ? sizeof(ushort) : sizeof(byte));
+            (Width, Height) = (normalised.Width, normalised.Height);
+        }
 
         ~Pixels() => Free();
+
+        public int Width { get; }
+
+        public int Height { get; }
 
         public bool HasAlpha => _bands == 4;
 
@@ -202,7 +210,7 @@ public static class Ssimulacra2
             using var scope = new ImageScope();
             var normalised = Normalise(image, scope);
             var memory = normalised.WriteToMemory(out var bytes);
-            return new Pixels(normalised.Bands, normalised.Format == Enums.BandFormat.Ushort, memory, bytes);
+            return new Pixels(normalised, memory, bytes);
         }
 
         /// <summary>
@@ -304,6 +312,10 @@ public static class Ssimulacra2
 
         return count;
     }
+
+    /// <summary>The worse score over the backgrounds a side with alpha is blended on (ssimulacra2_main.cc); one pass without alpha.</summary>
+    internal static double Worst(bool alpha, Func<float, List<double[]>> norms) =>
+        alpha ? AlphaBackgrounds.Min(background => Transform(norms(background))) : Transform(norms(0.0f));
 
     /// <summary>
     /// Whether the SSIM map and the edge maps (ringing, blurring) of a channel at a scale have a weight in either norm,
