@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -21,8 +22,11 @@ internal sealed class RecursiveGaussian
     /// <summary>The reference's blur: sigma 1.5 (ssimulacra2.cc, class Blur).</summary>
     public static RecursiveGaussian Ssimulacra2 { get; } = new(1.5);
 
-    /// <summary>Outputs the horizontal pass computes four at a time (JXL_GAUSS_MAX_LANES).</summary>
+    /// <summary>Outputs the reference's horizontal pass computes four at a time (JXL_GAUSS_MAX_LANES).</summary>
     private const int Lanes = 4;
+
+    /// <summary>Rows the horizontal pass runs at once, one in each lane of a vector.</summary>
+    private const int Rows = 8;
 
     private readonly int _radius;
 
@@ -30,16 +34,12 @@ internal sealed class RecursiveGaussian
     private readonly float[] _n2 = new float[3];
     private readonly float[] _d1 = new float[3];
 
-    // ... and its expansion over four consecutive outputs, as lanes (the reference's mul_in, mul_prev, mul_prev2).
-    // _inputs[k][j] holds mul_in shifted up by j lanes: the weight of input j of the group in each output.
-    private readonly Vector128<float>[][] _inputs = new Vector128<float>[3][];
-    private readonly Vector128<float>[] _previous = new Vector128<float>[3];
-    private readonly Vector128<float>[] _previous2 = new Vector128<float>[3];
-
-    // The same, duplicated into both halves of a 256-bit vector for two rows at once.
-    private readonly Vector256<float>[][] _inputsPair = new Vector256<float>[3][];
-    private readonly Vector256<float>[] _previousPair = new Vector256<float>[3];
-    private readonly Vector256<float>[] _previous2Pair = new Vector256<float>[3];
+    // ... and its expansion over four consecutive outputs i = 0..3 (the reference's mul_in, mul_prev2, mul_prev):
+    // output i weighs input j of the group by _inputs[k][i - j] (j <= i), the output before the group by
+    // _previous2[k][i] and the last one by _previous[k][i].
+    private readonly Vector256<float>[][] _inputs = new Vector256<float>[3][];
+    private readonly Vector256<float>[][] _previous = new Vector256<float>[3][];
+    private readonly Vector256<float>[][] _previous2 = new Vector256<float>[3][];
 
     private RecursiveGaussian(double sigma)
     {
@@ -82,293 +82,330 @@ internal sealed class RecursiveGaussian
 
             // (35) expanded over four consecutive outputs (gauss_blur.cc derives these with sympy).
             var d2 = d1 * d1;
-            var input = new[] { n2, -d1 * n2, (d2 * n2) - n2, (-d2 * d1 * n2) + (2.0 * d1 * n2) };
-            _inputs[k] = new Vector128<float>[Lanes];
-            for (var shift = 0; shift < Lanes; shift++)
-            {
-                _inputs[k][shift] = Vector128.Create(
-                    Lane(input, -shift), Lane(input, 1 - shift), Lane(input, 2 - shift), Lane(input, 3 - shift));
-            }
-
-            _previous[k] = Vector128.Create((float)-d1, (float)(d2 - 1.0), (float)((-d2 * d1) + (2.0 * d1)), (float)((d2 * d2) - (3.0 * d2) + 1.0));
-            _previous2[k] = Vector128.Create(-1.0f, (float)d1, (float)(-d2 + 1.0), (float)((d2 * d1) - (2.0 * d1)));
-            _inputsPair[k] = [.. _inputs[k].Select(w => Vector256.Create(w, w))];
-            _previousPair[k] = Vector256.Create(_previous[k], _previous[k]);
-            _previous2Pair[k] = Vector256.Create(_previous2[k], _previous2[k]);
+            _inputs[k] = Broadcast(n2, -d1 * n2, (d2 * n2) - n2, (-d2 * d1 * n2) + (2.0 * d1 * n2));
+            _previous[k] = Broadcast(-d1, d2 - 1.0, (-d2 * d1) + (2.0 * d1), (d2 * d2) - (3.0 * d2) + 1.0);
+            _previous2[k] = Broadcast(-1.0, d1, -d2 + 1.0, (d2 * d1) - (2.0 * d1));
         }
     }
 
-    private static float Lane(double[] values, int index) => index >= 0 ? (float)values[index] : 0.0f;
+    private static Vector256<float>[] Broadcast(params double[] values) => [.. values.Select(v => Vector256.Create((float)v))];
 
     /// <summary>Blurs a plane of <paramref name="width"/> x <paramref name="height"/>; outside it the filter reads zeros.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Blur(ReadOnlySpan<float> input, Span<float> output, Span<float> temp, int width, int height)
     {
-        var y = 0;
-        if (Avx.IsSupported && Fma.IsSupported)
+        // The horizontal pass runs on eight rows at once, turned into columns (one row per lane), between zeros as wide
+        // as the filter reads beyond each end: the same operations per row as the reference's, without its scalar ends.
+        // The vertical pass follows a block of rows behind, while the horizontal pass's rows are still in the cache.
+        var pad = 2 * _radius;
+        var columns = ArrayPool<float>.Shared.Rent((width + (2 * pad)) * Rows);
+        var results = ArrayPool<float>.Shared.Rent(width * Rows);
+        // Per column: the last and the before-last output of each term of the vertical pass.
+        var state = ArrayPool<float>.Shared.Rent(6 * width);
+        try
         {
-            for (; y + 3 < height; y += 4)
+            // Only the zeros beyond each end are not written by every transpose.
+            Array.Clear(columns, 0, pad * Rows);
+            Array.Clear(columns, (pad + width) * Rows, pad * Rows);
+            Array.Clear(state, 0, 6 * width);
+            var vertical = -_radius + 1;
+            for (var y = 0; y < height; y += Rows)
             {
-                HorizontalQuad(input.Slice(y * width, 4 * width), temp.Slice(y * width, 4 * width), width);
-            }
-        }
+                var rows = Math.Min(Rows, height - y);
+                Transpose(input[(y * width)..], width, rows, columns.AsSpan(pad * Rows));
+                Horizontal(columns, results, width, pad);
+                Untranspose(results, width, rows, temp[(y * width)..]);
 
-        for (; y < height; y++)
-        {
-            Horizontal(input.Slice(y * width, width), temp.Slice(y * width, width));
-        }
-
-        Vertical(temp, output, width, height);
-    }
-
-    /// <summary>One row: a scalar warm-up, groups of four outputs, a scalar remainder (FastGaussian1D).</summary>
-    private void Horizontal(ReadOnlySpan<float> row, Span<float> output)
-    {
-        var width = row.Length;
-        var n = -_radius + 1;
-        Span<float> previous = stackalloc float[3];
-        Span<float> previous2 = stackalloc float[3];
-
-        // The reference rounds the end of its scalar warm-up up to a multiple of the group size.
-        var firstGroup = (_radius + 1 + Lanes - 1) / Lanes * Lanes;
-        for (; n < Math.Min(firstGroup, width); n++)
-        {
-            ScalarStep(row, output, n, previous, previous2);
-        }
-
-        if (n < width - _radius + 1 - (Lanes - 1))
-        {
-            ref var origin = ref MemoryMarshal.GetReference(row);
-            var prev1 = Vector128.Create(previous[0]);
-            var prev3 = Vector128.Create(previous[1]);
-            var prev5 = Vector128.Create(previous[2]);
-            var prev21 = Vector128.Create(previous2[0]);
-            var prev23 = Vector128.Create(previous2[1]);
-            var prev25 = Vector128.Create(previous2[2]);
-            for (; n < width - _radius + 1 - (Lanes - 1); n += Lanes)
-            {
-                var sum = Vector128.LoadUnsafe(ref origin, (nuint)(n - _radius - 1)) + Vector128.LoadUnsafe(ref origin, (nuint)(n + _radius - 1));
-                var out1 = Group(0, sum, prev1, prev21);
-                var out3 = Group(1, sum, prev3, prev23);
-                var out5 = Group(2, sum, prev5, prev25);
-                prev21 = Vector128.Create(out1.GetElement(2));
-                prev23 = Vector128.Create(out3.GetElement(2));
-                prev25 = Vector128.Create(out5.GetElement(2));
-                prev1 = Vector128.Create(out1.GetElement(3));
-                prev3 = Vector128.Create(out3.GetElement(3));
-                prev5 = Vector128.Create(out5.GetElement(3));
-                (out1 + (out3 + out5)).StoreUnsafe(ref MemoryMarshal.GetReference(output), (nuint)n);
-            }
-
-            previous[0] = prev1.GetElement(0);
-            previous[1] = prev3.GetElement(0);
-            previous[2] = prev5.GetElement(0);
-            previous2[0] = prev21.GetElement(0);
-            previous2[1] = prev23.GetElement(0);
-            previous2[2] = prev25.GetElement(0);
-        }
-
-        for (; n < width; n++)
-        {
-            ScalarStep(row, output, n, previous, previous2);
-        }
-    }
-
-    /// <summary>
-    /// Four rows at once, as two pairs of rows, one row in each half of a 256-bit vector: the same operations in the same
-    /// order per lane as <see cref="Horizontal"/>, so the same results. Each row's recursion waits on its own previous
-    /// output; four independent ones keep the core busy (a 1-MP score 11 % faster than with two).
-    /// </summary>
-    private void HorizontalQuad(ReadOnlySpan<float> rows, Span<float> outputs, int width)
-    {
-        const int Rows = 4;
-        var n = -_radius + 1;
-        // Per row and cosine term: the last output and the one before (see ScalarStep).
-        Span<float> previous = stackalloc float[3 * Rows], previous2 = stackalloc float[3 * Rows];
-        var firstGroup = (_radius + 1 + Lanes - 1) / Lanes * Lanes;
-        for (; n < Math.Min(firstGroup, width); n++)
-        {
-            ScalarSteps(rows, outputs, width, n, previous, previous2);
-        }
-
-        if (n < width - _radius + 1 - (Lanes - 1))
-        {
-            ref var origin = ref MemoryMarshal.GetReference(rows);
-            ref var target = ref MemoryMarshal.GetReference(outputs);
-            var w = (nuint)width;
-            // The last group of four outputs per term and pair of rows: its lanes 2 and 3 are the recursion's state.
-            static Vector256<float> Group(ReadOnlySpan<float> previous, ReadOnlySpan<float> previous2, int row, int k) => Vector256.Create(
-                Vector128.Create(0.0f, 0.0f, previous2[(3 * row) + k], previous[(3 * row) + k]),
-                Vector128.Create(0.0f, 0.0f, previous2[(3 * (row + 1)) + k], previous[(3 * (row + 1)) + k]));
-            var (a0, a1, a2) = (Group(previous, previous2, 0, 0), Group(previous, previous2, 0, 1), Group(previous, previous2, 0, 2));
-            var (b0, b1, b2) = (Group(previous, previous2, 2, 0), Group(previous, previous2, 2, 1), Group(previous, previous2, 2, 2));
-            for (; n < width - _radius + 1 - (Lanes - 1); n += Lanes)
-            {
-                var left = (nuint)(n - _radius - 1);
-                var right = (nuint)(n + _radius - 1);
-                var sumA = Vector256.Create(Vector128.LoadUnsafe(ref origin, left), Vector128.LoadUnsafe(ref origin, w + left))
-                    + Vector256.Create(Vector128.LoadUnsafe(ref origin, right), Vector128.LoadUnsafe(ref origin, w + right));
-                var sumB = Vector256.Create(Vector128.LoadUnsafe(ref origin, (2 * w) + left), Vector128.LoadUnsafe(ref origin, (3 * w) + left))
-                    + Vector256.Create(Vector128.LoadUnsafe(ref origin, (2 * w) + right), Vector128.LoadUnsafe(ref origin, (3 * w) + right));
-                (a0, b0) = (GroupPair(0, sumA, a0), GroupPair(0, sumB, b0));
-                (a1, b1) = (GroupPair(1, sumA, a1), GroupPair(1, sumB, b1));
-                (a2, b2) = (GroupPair(2, sumA, a2), GroupPair(2, sumB, b2));
-                var totalA = a0 + (a1 + a2);
-                var totalB = b0 + (b1 + b2);
-                totalA.GetLower().StoreUnsafe(ref target, (nuint)n);
-                totalA.GetUpper().StoreUnsafe(ref target, w + (nuint)n);
-                totalB.GetLower().StoreUnsafe(ref target, (2 * w) + (nuint)n);
-                totalB.GetUpper().StoreUnsafe(ref target, (3 * w) + (nuint)n);
-            }
-
-            Span<Vector256<float>> groups = [a0, a1, a2, b0, b1, b2];
-            for (var row = 0; row < Rows; row++)
-            {
-                for (var k = 0; k < 3; k++)
+                // Output row n reads rows up to n + N - 1.
+                var ready = y + rows == height ? height : y + rows - _radius + 1;
+                if (ready - vertical >= RowBlock || ready == height)
                 {
-                    var group = groups[(row / 2 * 3) + k];
-                    previous[(3 * row) + k] = group.GetElement((row % 2 * 4) + 3);
-                    previous2[(3 * row) + k] = group.GetElement((row % 2 * 4) + 2);
+                    Vertical(temp, output, state, width, height, (vertical, ready));
+                    vertical = ready;
                 }
             }
         }
-
-        for (; n < width; n++)
+        finally
         {
-            ScalarSteps(rows, outputs, width, n, previous, previous2);
-        }
-    }
-
-    private void ScalarSteps(ReadOnlySpan<float> rows, Span<float> outputs, int width, int n, Span<float> previous, Span<float> previous2)
-    {
-        for (var row = 0; row < rows.Length / width; row++)
-        {
-            ScalarStep(rows.Slice(row * width, width), outputs.Slice(row * width, width), n, previous.Slice(3 * row, 3), previous2.Slice(3 * row, 3));
+            ArrayPool<float>.Shared.Return(columns);
+            ArrayPool<float>.Shared.Return(results);
+            ArrayPool<float>.Shared.Return(state);
         }
     }
 
     /// <summary>
-    /// <see cref="Group"/> for two rows, each 128-bit half broadcasting its own elements (vpermilps); the recursion's state
-    /// is lanes 2 and 3 of each half of the term's previous group.
+    /// One output per column of <paramref name="columns"/> (eight rows in its lanes), as FastGaussian1D computes each
+    /// row: single steps up to the first multiple of four past the radius, groups of four outputs, single steps at the
+    /// end. The group's weights that are zero are left out: adding 0 * x changes no sum.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector256<float> GroupPair(int k, Vector256<float> sum, Vector256<float> last)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Horizontal(float[] columns, float[] results, int width, int pad)
     {
-        var weights = _inputsPair[k];
-        var result = Avx.Permute(sum, 0x00) * weights[0];
-        result = Fma.MultiplyAdd(weights[1], Avx.Permute(sum, 0x55), result);
-        result = Fma.MultiplyAdd(weights[2], Avx.Permute(sum, 0xAA), result);
-        result = Fma.MultiplyAdd(weights[3], Avx.Permute(sum, 0xFF), result);
-        result = Fma.MultiplyAdd(_previous2Pair[k], Avx.Permute(last, 0xAA), result);
-        return Fma.MultiplyAdd(_previousPair[k], Avx.Permute(last, 0xFF), result);
+        ref var result = ref MemoryMarshal.GetArrayDataReference(results);
+        var (left, right) = (pad - _radius - 1, pad + _radius - 1);
+        Vector256<float> Sum(int n) =>
+            Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(columns), (nuint)((n + left) * Rows))
+            + Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(columns), (nuint)((n + right) * Rows));
+
+        // Per term, the last output (y1) and the one before (y2).
+        Span<Vector256<float>> last = stackalloc Vector256<float>[3];
+        Span<Vector256<float>> beforeLast = stackalloc Vector256<float>[3];
+        var n = -_radius + 1;
+        var firstGroup = (_radius + 1 + Lanes - 1) / Lanes * Lanes;
+        for (; n < Math.Min(firstGroup, width); n++)
+        {
+            Step(Sum(n), last, beforeLast, ref result, n);
+        }
+
+        for (; n < width - _radius + 1 - (Lanes - 1); n += Lanes)
+        {
+            var sums = (Sum(n), Sum(n + 1), Sum(n + 2), Sum(n + 3));
+            var term1 = Group(0, sums, last, beforeLast);
+            var term3 = Group(1, sums, last, beforeLast);
+            var term5 = Group(2, sums, last, beforeLast);
+            (term1.Item1 + (term3.Item1 + term5.Item1)).StoreUnsafe(ref result, (nuint)(n * Rows));
+            (term1.Item2 + (term3.Item2 + term5.Item2)).StoreUnsafe(ref result, (nuint)((n + 1) * Rows));
+            (term1.Item3 + (term3.Item3 + term5.Item3)).StoreUnsafe(ref result, (nuint)((n + 2) * Rows));
+            (term1.Item4 + (term3.Item4 + term5.Item4)).StoreUnsafe(ref result, (nuint)((n + 3) * Rows));
+        }
+
+        for (; n < width; n++)
+        {
+            Step(Sum(n), last, beforeLast, ref result, n);
+        }
     }
 
+    /// <summary>Four outputs of term <paramref name="k"/> from the four sums of the group and the term's last two outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector128<float> Group(int k, Vector128<float> sum, Vector128<float> previous, Vector128<float> previous2)
+    private (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Group(
+        int k, (Vector256<float> S0, Vector256<float> S1, Vector256<float> S2, Vector256<float> S3) sums, Span<Vector256<float>> last, Span<Vector256<float>> beforeLast)
     {
-        var weights = _inputs[k];
-        var result = Vector128.Create(sum.GetElement(0)) * weights[0];
-        result = Vector128.FusedMultiplyAdd(weights[1], Vector128.Create(sum.GetElement(1)), result);
-        result = Vector128.FusedMultiplyAdd(weights[2], Vector128.Create(sum.GetElement(2)), result);
-        result = Vector128.FusedMultiplyAdd(weights[3], Vector128.Create(sum.GetElement(3)), result);
-        result = Vector128.FusedMultiplyAdd(_previous2[k], previous2, result);
-        return Vector128.FusedMultiplyAdd(_previous[k], previous, result);
+        var (input, previous, previous2) = (_inputs[k], _previous[k], _previous2[k]);
+        var (y1, y2) = (last[k], beforeLast[k]);
+        var (s0, s1, s2, s3) = sums;
+        var out0 = Fma(previous[0], y1, Fma(previous2[0], y2, s0 * input[0]));
+        var out1 = Fma(previous[1], y1, Fma(previous2[1], y2, Fma(input[0], s1, s0 * input[1])));
+        var out2 = Fma(previous[2], y1, Fma(previous2[2], y2, Fma(input[0], s2, Fma(input[1], s1, s0 * input[2]))));
+        var out3 = Fma(previous[3], y1, Fma(previous2[3], y2, Fma(input[0], s3, Fma(input[1], s2, Fma(input[2], s1, s0 * input[3])))));
+        (last[k], beforeLast[k]) = (out3, out2);
+        return (out0, out1, out2, out3);
     }
 
-    private void ScalarStep(ReadOnlySpan<float> row, Span<float> output, int n, Span<float> previous, Span<float> previous2)
+    /// <summary>a * b + c, rounded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+    /// <summary>One output of each term: y = n2 * sum - y2 - d1 * y1, in the reference's order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Step(Vector256<float> sum, Span<Vector256<float>> last, Span<Vector256<float>> beforeLast, ref float result, int n)
     {
-        var left = n - _radius - 1;
-        var right = n + _radius - 1;
-        var sum = (left >= 0 ? row[left] : 0.0f) + (right < row.Length ? row[right] : 0.0f);
         for (var k = 0; k < 3; k++)
         {
-            // Lane 0 of the group weights: n2, -1 for the output before last, -d1 for the last.
-            var value = sum * _n2[k];
-            value = MathF.FusedMultiplyAdd(-1.0f, previous2[k], value);
-            previous2[k] = previous[k];
-            value = MathF.FusedMultiplyAdd(-_d1[k], previous[k], value);
-            previous[k] = value;
+            var value = Fma(Vector256.Create(-_d1[k]), last[k], (sum * Vector256.Create(_n2[k])) - beforeLast[k]);
+            (beforeLast[k], last[k]) = (last[k], value);
         }
 
         if (n >= 0)
         {
-            output[n] = previous[0] + (previous[1] + previous[2]);
+            (last[0] + (last[1] + last[2])).StoreUnsafe(ref result, (nuint)(n * Rows));
         }
     }
 
-    /// <summary>All columns at once, one vector of columns at a time, down the rows (VerticalStrip).</summary>
-    private void Vertical(ReadOnlySpan<float> input, Span<float> output, int width, int height)
+    /// <summary>
+    /// The first <paramref name="rows"/> (up to eight) rows of <paramref name="source"/>, <paramref name="width"/> wide, as
+    /// columns: <paramref name="columns"/>[8 x + r] is row r at x; the lanes of missing rows are zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose(ReadOnlySpan<float> source, int width, int rows, Span<float> columns)
     {
-        // The last two outputs of each cosine term for every column; after each row the two swap roles.
-        var last = new float[3][];
-        var beforeLast = new float[3][];
-        for (var k = 0; k < 3; k++)
+        var x = 0;
+        if (Avx.IsSupported && rows == Rows)
         {
-            last[k] = new float[width];
-            beforeLast[k] = new float[width];
+            for (; x + Rows <= width; x += Rows)
+            {
+                Transpose8(ref Unsafe.AsRef(in source[x]), (nuint)width, ref columns[x * Rows], Rows);
+            }
         }
 
-        ref var inputOrigin = ref MemoryMarshal.GetReference(input);
-        ref var outputOrigin = ref MemoryMarshal.GetReference(output);
-        var vectorEnd = width - (width % Vector256<float>.Count);
-        for (var n = -_radius + 1; n < height; n++)
+        for (; x < width; x++)
         {
-            // Rows outside the image read as zero; the top one joins once it is inside (n > N).
+            for (var r = 0; r < Rows; r++)
+            {
+                columns[(x * Rows) + r] = r < rows ? source[(r * width) + x] : 0.0f;
+            }
+        }
+    }
+
+    /// <summary>The inverse of <see cref="Transpose"/> for the first <paramref name="rows"/> rows, <paramref name="width"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Untranspose(ReadOnlySpan<float> columns, int width, int rows, Span<float> target)
+    {
+        var x = 0;
+        if (Avx.IsSupported && rows == Rows)
+        {
+            for (; x + Rows <= width; x += Rows)
+            {
+                Transpose8(ref Unsafe.AsRef(in columns[x * Rows]), Rows, ref target[x], (nuint)width);
+            }
+        }
+
+        for (; x < width; x++)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                target[(r * width) + x] = columns[(x * Rows) + r];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Transposes the 8 x 8 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> apart) into
+    /// <paramref name="target"/> (rows <paramref name="targetStride"/> apart): unpack, shuffle, then swap 128-bit halves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(ref float source, nuint sourceStride, ref float target, nuint targetStride)
+    {
+        var t0 = Avx.UnpackLow(Vector256.LoadUnsafe(ref source), Vector256.LoadUnsafe(ref source, sourceStride));
+        var t1 = Avx.UnpackHigh(Vector256.LoadUnsafe(ref source), Vector256.LoadUnsafe(ref source, sourceStride));
+        var t2 = Avx.UnpackLow(Vector256.LoadUnsafe(ref source, 2 * sourceStride), Vector256.LoadUnsafe(ref source, 3 * sourceStride));
+        var t3 = Avx.UnpackHigh(Vector256.LoadUnsafe(ref source, 2 * sourceStride), Vector256.LoadUnsafe(ref source, 3 * sourceStride));
+        var t4 = Avx.UnpackLow(Vector256.LoadUnsafe(ref source, 4 * sourceStride), Vector256.LoadUnsafe(ref source, 5 * sourceStride));
+        var t5 = Avx.UnpackHigh(Vector256.LoadUnsafe(ref source, 4 * sourceStride), Vector256.LoadUnsafe(ref source, 5 * sourceStride));
+        var t6 = Avx.UnpackLow(Vector256.LoadUnsafe(ref source, 6 * sourceStride), Vector256.LoadUnsafe(ref source, 7 * sourceStride));
+        var t7 = Avx.UnpackHigh(Vector256.LoadUnsafe(ref source, 6 * sourceStride), Vector256.LoadUnsafe(ref source, 7 * sourceStride));
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref target);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref target, targetStride);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref target, 2 * targetStride);
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref target, 3 * targetStride);
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref target, 4 * targetStride);
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, 5 * targetStride);
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, 6 * targetStride);
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, 7 * targetStride);
+    }
+
+    /// <summary>
+    /// Output rows <paramref name="rows"/>, a strip of columns at a time down the rows with the recursion's state in
+    /// registers (VerticalStrip): two vectors of columns, so six recursions run side by side, then one vector, then
+    /// single columns. Between blocks of rows each column's state waits in <paramref name="state"/>.
+    /// </summary>
+    private void Vertical(ReadOnlySpan<float> input, Span<float> output, float[] state, int width, int height, (int First, int End) rows)
+    {
+        var x = 0;
+        for (; x + (2 * Vector256<float>.Count) <= width; x += 2 * Vector256<float>.Count)
+        {
+            VerticalStrip(input, output, state, width, height, x, rows, pair: true);
+        }
+
+        for (; x + Vector256<float>.Count <= width; x += Vector256<float>.Count)
+        {
+            VerticalStrip(input, output, state, width, height, x, rows, pair: false);
+        }
+
+        for (; x < width; x++)
+        {
+            VerticalColumn(input, output, state, width, height, x, rows);
+        }
+    }
+
+    /// <summary>Rows the vertical pass takes at a time, each strip of columns in turn: about 150 KB of a 1024-pixel plane, still in the cache.</summary>
+    private const int RowBlock = 32;
+
+    /// <summary>One or two vectors of columns from <paramref name="x"/>: y = n2 * sum - d1 * y1 - y2 per term, rows outside reading zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void VerticalStrip(ReadOnlySpan<float> input, Span<float> output, float[] state, int width, int height, int x, (int First, int End) rows, bool pair)
+    {
+        ref var origin = ref MemoryMarshal.GetReference(input);
+        ref var target = ref MemoryMarshal.GetReference(output);
+        ref var saved = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(state), x);
+        var (n2a, n2b, n2c) = (Vector256.Create(_n2[0]), Vector256.Create(_n2[1]), Vector256.Create(_n2[2]));
+        var (d1a, d1b, d1c) = (Vector256.Create(-_d1[0]), Vector256.Create(-_d1[1]), Vector256.Create(-_d1[2]));
+        var second = (nuint)Vector256<float>.Count;
+        var w = (nuint)width;
+        // Last and before-last output per term, for the first vector (a) and the second (b).
+        var (a1, a3, a5, a21, a23, a25) = (Vector256.LoadUnsafe(ref saved), Vector256.LoadUnsafe(ref saved, w), Vector256.LoadUnsafe(ref saved, 2 * w),
+            Vector256.LoadUnsafe(ref saved, 3 * w), Vector256.LoadUnsafe(ref saved, 4 * w), Vector256.LoadUnsafe(ref saved, 5 * w));
+        var (b1, b3, b5, b21, b23, b25) = pair
+            ? (Vector256.LoadUnsafe(ref saved, second), Vector256.LoadUnsafe(ref saved, w + second), Vector256.LoadUnsafe(ref saved, (2 * w) + second),
+                Vector256.LoadUnsafe(ref saved, (3 * w) + second), Vector256.LoadUnsafe(ref saved, (4 * w) + second), Vector256.LoadUnsafe(ref saved, (5 * w) + second))
+            : default;
+        for (var n = rows.First; n < rows.End; n++)
+        {
             var top = n - _radius - 1;
             var bottom = n + _radius - 1;
-            var hasTop = top >= 0;
-            var hasBottom = bottom < height;
-            var x = 0;
-            for (; x < vectorEnd; x += Vector256<float>.Count)
+            Vector256<float> sumA = default, sumB = default;
+            if (bottom < height)
             {
-                var sum = hasBottom ? Vector256.LoadUnsafe(ref inputOrigin, (nuint)((bottom * width) + x)) : Vector256<float>.Zero;
-                if (hasTop)
-                {
-                    sum = Vector256.LoadUnsafe(ref inputOrigin, (nuint)((top * width) + x)) + sum;
-                }
-
-                var value1 = Term(0, sum, last, beforeLast, x);
-                var value3 = Term(1, sum, last, beforeLast, x);
-                var value5 = Term(2, sum, last, beforeLast, x);
-                if (n >= 0)
-                {
-                    (value1 + (value3 + value5)).StoreUnsafe(ref outputOrigin, (nuint)((n * width) + x));
-                }
+                var at = (nuint)((bottom * width) + x);
+                (sumA, sumB) = (Vector256.LoadUnsafe(ref origin, at), pair ? Vector256.LoadUnsafe(ref origin, at + second) : default);
             }
 
-            for (; x < width; x++)
+            if (top >= 0)
             {
-                var sum = hasBottom ? input[(bottom * width) + x] : 0.0f;
-                if (hasTop)
-                {
-                    sum = input[(top * width) + x] + sum;
-                }
-
-                for (var k = 0; k < 3; k++)
-                {
-                    var recursion = MathF.FusedMultiplyAdd(-_d1[k], last[k][x], -beforeLast[k][x]);
-                    beforeLast[k][x] = MathF.FusedMultiplyAdd(_n2[k], sum, recursion);
-                }
-
-                if (n >= 0)
-                {
-                    output[(n * width) + x] = beforeLast[0][x] + (beforeLast[1][x] + beforeLast[2][x]);
-                }
+                var at = (nuint)((top * width) + x);
+                (sumA, sumB) = (Vector256.LoadUnsafe(ref origin, at) + sumA, pair ? Vector256.LoadUnsafe(ref origin, at + second) + sumB : default);
             }
 
-            (last, beforeLast) = (beforeLast, last);
+            (a21, a1) = (a1, Fma(n2a, sumA, Fma(d1a, a1, -a21)));
+            (a23, a3) = (a3, Fma(n2b, sumA, Fma(d1b, a3, -a23)));
+            (a25, a5) = (a5, Fma(n2c, sumA, Fma(d1c, a5, -a25)));
+            if (pair)
+            {
+                (b21, b1) = (b1, Fma(n2a, sumB, Fma(d1a, b1, -b21)));
+                (b23, b3) = (b3, Fma(n2b, sumB, Fma(d1b, b3, -b23)));
+                (b25, b5) = (b5, Fma(n2c, sumB, Fma(d1c, b5, -b25)));
+            }
+
+            if (n >= 0)
+            {
+                var at = (nuint)((n * width) + x);
+                (a1 + (a3 + a5)).StoreUnsafe(ref target, at);
+                if (pair)
+                {
+                    (b1 + (b3 + b5)).StoreUnsafe(ref target, at + second);
+                }
+            }
+        }
+
+        Span<Vector256<float>> last = [a1, a3, a5, a21, a23, a25, b1, b3, b5, b21, b23, b25];
+        for (var i = 0; i < (pair ? 12 : 6); i++)
+        {
+            last[i].StoreUnsafe(ref saved, ((nuint)(i % 6) * w) + (i < 6 ? 0 : second));
         }
     }
 
-    /// <summary>One cosine term for a vector of columns: y = n2 * sum - d1 * y1 - y2, stored over y2.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector256<float> Term(int k, Vector256<float> sum, float[][] last, float[][] beforeLast, int x)
+    /// <summary><see cref="VerticalStrip"/> for one column.</summary>
+    private void VerticalColumn(ReadOnlySpan<float> input, Span<float> output, float[] state, int width, int height, int x, (int First, int End) rows)
     {
-        ref var y1 = ref MemoryMarshal.GetArrayDataReference(last[k]);
-        ref var y2 = ref MemoryMarshal.GetArrayDataReference(beforeLast[k]);
-        var recursion = Vector256.FusedMultiplyAdd(Vector256.Create(-_d1[k]), Vector256.LoadUnsafe(ref y1, (nuint)x), -Vector256.LoadUnsafe(ref y2, (nuint)x));
-        var value = Vector256.FusedMultiplyAdd(Vector256.Create(_n2[k]), sum, recursion);
-        value.StoreUnsafe(ref y2, (nuint)x);
-        return value;
+        for (var n = rows.First; n < rows.End; n++)
+        {
+            var top = n - _radius - 1;
+            var bottom = n + _radius - 1;
+            var sum = bottom < height ? input[(bottom * width) + x] : 0.0f;
+            if (top >= 0)
+            {
+                sum = input[(top * width) + x] + sum;
+            }
+
+            for (var k = 0; k < 3; k++)
+            {
+                ref var last = ref state[(k * width) + x];
+                ref var beforeLast = ref state[((k + 3) * width) + x];
+                (beforeLast, last) = (last, MathF.FusedMultiplyAdd(_n2[k], sum, MathF.FusedMultiplyAdd(-_d1[k], last, -beforeLast)));
+            }
+
+            if (n >= 0)
+            {
+                output[(n * width) + x] = state[x] + (state[width + x] + state[(2 * width) + x]);
+            }
+        }
     }
 
     private static double[] Solve3(double[,] m, double[] v)
