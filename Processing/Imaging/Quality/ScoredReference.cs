@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NetVips;
 
 namespace FileOptimizer.Processing.Imaging.Quality;
@@ -271,12 +273,29 @@ public sealed unsafe class ScoredReference : IDisposable
     {
         var outWidth = (width + 1) / 2;
         var outHeight = (height + 1) / 2;
+        var quarter = Vector256.Create(0.25f);
         for (var oy = 0; oy < outHeight; oy++)
         {
             var upper = plane.Slice(2 * oy * width, width);
             var lower = plane.Slice(Math.Min((2 * oy) + 1, height - 1) * width, width);
             var row = oy * outWidth;
-            for (var ox = 0; ox < outWidth; ox++)
+            var ox = 0;
+            if (Avx2.IsSupported)
+            {
+                // Eight outputs from sixteen inputs a row: the even and odd inputs apart (in the order of 128-bit
+                // halves, put right once on the result), added in the reference's order.
+                ref var top = ref MemoryMarshal.GetReference(upper);
+                ref var bottom = ref MemoryMarshal.GetReference(lower);
+                for (; (2 * ox) + 16 <= width; ox += 8)
+                {
+                    var (u0, u1) = (Vector256.LoadUnsafe(ref top, (nuint)(2 * ox)), Vector256.LoadUnsafe(ref top, (nuint)((2 * ox) + 8)));
+                    var (l0, l1) = (Vector256.LoadUnsafe(ref bottom, (nuint)(2 * ox)), Vector256.LoadUnsafe(ref bottom, (nuint)((2 * ox) + 8)));
+                    var sum = Avx.Shuffle(u0, u1, 0x88) + Avx.Shuffle(u0, u1, 0xDD) + Avx.Shuffle(l0, l1, 0x88) + Avx.Shuffle(l0, l1, 0xDD);
+                    (Avx2.Permute4x64(sum.AsDouble(), 0xD8).AsSingle() * quarter).StoreUnsafe(ref MemoryMarshal.GetReference(plane), (nuint)(row + ox));
+                }
+            }
+
+            for (; ox < outWidth; ox++)
             {
                 var left = 2 * ox;
                 var right = Math.Min(left + 1, width - 1);

@@ -247,16 +247,20 @@ public static class Ssimulacra2
         private void Linearise<T>(ReadOnlySpan<T> pixels, float[] table, float scale, Span<float> red, Span<float> green, Span<float> blue, float background)
             where T : unmanaged, IBinaryInteger<T>
         {
-            for (int i = 0, p = 0; i < red.Length; i++, p += _bands)
+            if (_bands == 3)
             {
-                if (_bands == 3)
+                for (int i = 0, p = 0; i < red.Length; i++, p += 3)
                 {
                     red[i] = table[int.CreateTruncating(pixels[p])];
                     green[i] = table[int.CreateTruncating(pixels[p + 1])];
                     blue[i] = table[int.CreateTruncating(pixels[p + 2])];
-                    continue;
                 }
 
+                return;
+            }
+
+            for (int i = 0, p = 0; i < red.Length; i++, p += _bands)
+            {
                 var opacity = int.CreateTruncating(pixels[p + 3]) * scale;
                 var behind = (1.0f - opacity) * background;
                 red[i] = SrgbTransfer.ToLinear((opacity * (int.CreateTruncating(pixels[p]) * scale)) + behind);
