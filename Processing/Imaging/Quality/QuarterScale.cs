@@ -10,8 +10,11 @@ namespace FileOptimizer.Processing.Imaging.Quality;
 /// </summary>
 internal sealed class QuarterScale(Image image) : ILinearPlanes
 {
-    /// <summary>Rows read at a time: a multiple of 4, so each strip halves twice into whole rows, as the whole image would.</summary>
+    /// <summary>Rows read from libvips at a time: a multiple of 4, so each strip halves twice into whole rows, as the whole image would.</summary>
     private const int StripRows = 64;
+
+    /// <summary>Rows linearised and halved twice at a time, into one row: their planes stay in the cache.</summary>
+    private const int GroupRows = 4;
 
     public int Width { get; } = Half(Half(image.Width));
 
@@ -22,28 +25,31 @@ internal sealed class QuarterScale(Image image) : ILinearPlanes
     public void Linearise(Span<float> red, Span<float> green, Span<float> blue, float background)
     {
         var width = image.Width;
-        var strip = new float[3][];
+        var group = new float[3][];
         for (var plane = 0; plane < 3; plane++)
         {
-            strip[plane] = new float[width * StripRows];
+            group[plane] = new float[width * GroupRows];
         }
 
         for (var top = 0; top < image.Height; top += StripRows)
         {
-            var rows = Math.Min(StripRows, image.Height - top);
-            using (var region = image.Crop(0, top, width, rows))
-            using (var pixels = Ssimulacra2.Pixels.Of(region))
+            var stripRows = Math.Min(StripRows, image.Height - top);
+            using var region = image.Crop(0, top, width, stripRows);
+            using var pixels = Ssimulacra2.Pixels.Of(region);
+            for (var first = 0; first < stripRows; first += GroupRows)
             {
-                pixels.Linearise(strip[0].AsSpan(0, width * rows), strip[1].AsSpan(0, width * rows), strip[2].AsSpan(0, width * rows), background);
-            }
-
-            var (outWidth, outRows) = (Half(Half(width)), Half(Half(rows)));
-            for (var plane = 0; plane < 3; plane++)
-            {
-                ScoredReference.Downsample(strip[plane], width, rows);
-                ScoredReference.Downsample(strip[plane], Half(width), Half(rows));
-                var target = plane switch { 0 => red, 1 => green, _ => blue };
-                strip[plane].AsSpan(0, outWidth * outRows).CopyTo(target[(top / 4 * outWidth)..]);
+                // Only the image's last group can be short: the halving repeats its last row, as on the whole image.
+                var rows = Math.Min(GroupRows, stripRows - first);
+                var size = width * rows;
+                pixels.Linearise(first * width, group[0].AsSpan(0, size), group[1].AsSpan(0, size), group[2].AsSpan(0, size), background);
+                var row = (top + first) / GroupRows * Width;
+                for (var plane = 0; plane < 3; plane++)
+                {
+                    ScoredReference.Downsample(group[plane], width, rows);
+                    ScoredReference.Downsample(group[plane], Half(width), Half(rows));
+                    var target = plane switch { 0 => red, 1 => green, _ => blue };
+                    group[plane].AsSpan(0, Width).CopyTo(target[row..]);
+                }
             }
         }
     }

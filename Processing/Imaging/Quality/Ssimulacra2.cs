@@ -217,16 +217,19 @@ public static class Ssimulacra2
         /// Linear sRGB planes (0..1), blended first over <paramref name="background"/> where there is an alpha band, as
         /// the reference's AlphaBlend: a * colour + (1 - a) * background in encoded sRGB and single precision.
         /// </summary>
-        public void Linearise(Span<float> red, Span<float> green, Span<float> blue, float background)
+        public void Linearise(Span<float> red, Span<float> green, Span<float> blue, float background) => Linearise(0, red, green, blue, background);
+
+        /// <summary>As <see cref="Linearise(Span{float}, Span{float}, Span{float}, float)"/>, from pixel <paramref name="first"/> on, as many as the planes hold.</summary>
+        public void Linearise(int first, Span<float> red, Span<float> green, Span<float> blue, float background)
         {
             ObjectDisposedException.ThrowIf(_memory == 0, this);
             if (_sixteen)
             {
-                Linearise(new ReadOnlySpan<ushort>((void*)_memory, _count), SrgbTransfer.Table16, 1.0f / 65535, red, green, blue, background);
+                Linearise(new ReadOnlySpan<ushort>((void*)_memory, _count)[(first * _bands)..], SrgbTransfer.Table16, 1.0f / 65535, red, green, blue, background);
             }
             else
             {
-                Linearise(new ReadOnlySpan<byte>((void*)_memory, _count), SrgbTransfer.Table8, 1.0f / 255, red, green, blue, background);
+                Linearise(new ReadOnlySpan<byte>((void*)_memory, _count)[(first * _bands)..], SrgbTransfer.Table8, 1.0f / 255, red, green, blue, background);
             }
         }
 
