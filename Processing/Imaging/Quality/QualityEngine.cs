@@ -28,7 +28,8 @@ public static class QualityEngine
 
     /// <summary>
     /// How much closer to the target than <see cref="Tolerance"/> a result scored on tiles (images over 1 MP) must come:
-    /// such a score reads 0.25 below to 0.55 above the whole image's on the corpus's photos (<see cref="TiledReference"/>).
+    /// such a score reads 0.3 below to 0.4 above the whole image's on the corpus's photos, up to 0.55 above in a run at
+    /// other qualities (<see cref="TiledReference"/>).
     /// </summary>
     private const double FinalMargin = 0.6;
 
@@ -73,7 +74,7 @@ public static class QualityEngine
         var winner = passing.Count > 0 ? passing.MinBy(o => o.SampleBytes)! : outcomes.MaxBy(o => o.Score)!;
         var searched = settings.SearchesQuality(winner.Choice.Format);
 
-        // Scored whole, the result's score is the reference tool's; scored on tiles, it can read up to 0.55 above: a margin.
+        // Scored whole, the result's score is the reference tool's; scored on tiles, it can read about half a point above: a margin.
         var required = settings.Target - (finalSample.IsWhole ? Tolerance : Tolerance - FinalMargin);
         var choice = winner.Choice;
         double score;
