@@ -326,7 +326,7 @@ public static class Ssimulacra2
 
     /// <summary>
     /// Whether the SSIM map and the edge maps (ringing, blurring) of a channel at a scale have a weight in either norm,
-    /// with <paramref name="scales"/> scales computed (see <see cref="Transform"/>). A third of the weights are zero,
+    /// with <paramref name="scales"/> scales computed (see <see cref="Transform"/>). Half the weights are zero,
     /// among them the SSIM of X and B at full size: terms that add nothing are not computed.
     /// </summary>
     internal static (bool Ssim, bool Edges) Weighed(int channel, int scale, int scales)
