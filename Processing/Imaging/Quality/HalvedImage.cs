@@ -16,9 +16,9 @@ internal sealed class HalvedImage(Image image, int halvings) : ILinearPlanes
     /// <summary>Rows linearised and halved at a time into one row: their planes stay in the cache.</summary>
     private readonly int _groupRows = 1 << halvings;
 
-    public int Width { get; } = Halve(image.Width, halvings);
+    public int Width { get; } = ScoredReference.Halve(image.Width, halvings);
 
-    public int Height { get; } = Halve(image.Height, halvings);
+    public int Height { get; } = ScoredReference.Halve(image.Height, halvings);
 
     public bool HasAlpha { get; } = image.HasAlpha();
 
@@ -47,7 +47,7 @@ internal sealed class HalvedImage(Image image, int halvings) : ILinearPlanes
                 {
                     for (var step = 0; step < halvings; step++)
                     {
-                        ScoredReference.Downsample(group[plane], Halve(width, step), Halve(rows, step));
+                        ScoredReference.Downsample(group[plane], ScoredReference.Halve(width, step), ScoredReference.Halve(rows, step));
                     }
 
                     var target = plane switch { 0 => red, 1 => green, _ => blue };
@@ -60,6 +60,4 @@ internal sealed class HalvedImage(Image image, int halvings) : ILinearPlanes
     public void Dispose()
     {
     }
-
-    private static int Halve(int size, int times) => times == 0 ? size : Halve((size + 1) / 2, times - 1);
 }

@@ -7,7 +7,8 @@ public sealed class QualityOptions
 
     /// <summary>
     /// Whether a job with a fixed quality is scored too (env SCORE_RESULTS). Scoring decodes the image into memory and costs
-    /// one encode and one SSIMULACRA2 score of a sample of at most half a megapixel. Default true. A job searching its quality
+    /// one SSIMULACRA2 score of the result: whole up to 1 megapixel, above that its fine scales on 1 megapixel of tiles and its
+    /// coarse ones on the whole image at a quarter (<see cref="TiledReference"/>). Default true. A job searching its quality
     /// is always scored.
     /// </summary>
     public bool ScoreResults { get; set; } = true;

@@ -166,7 +166,7 @@ public sealed unsafe class ScoredReference : IDisposable
                     Downsample(plane.AsSpan(width * height), width, height);
                 }
 
-                (width, height) = ((width + 1) / 2, (height + 1) / 2);
+                (width, height) = (Halve(width), Halve(height));
             }
 
             var pixels = width * height;
@@ -271,8 +271,7 @@ public sealed unsafe class ScoredReference : IDisposable
     /// </summary>
     internal static void Downsample(Span<float> plane, int width, int height)
     {
-        var outWidth = (width + 1) / 2;
-        var outHeight = (height + 1) / 2;
+        var (outWidth, outHeight) = (Halve(width), Halve(height));
         var quarter = Vector256.Create(0.25f);
         for (var oy = 0; oy < outHeight; oy++)
         {
@@ -303,6 +302,9 @@ public sealed unsafe class ScoredReference : IDisposable
             }
         }
     }
+
+    /// <summary>A side after <paramref name="times"/> of <see cref="Downsample"/>: an odd side keeps its last pixel.</summary>
+    internal static int Halve(int size, int times = 1) => times == 0 ? size : Halve((size + 1) / 2, times - 1);
 
     /// <summary>Products of single-precision values are correctly rounded in either place.</summary>
     private static Span<float> Multiply(Span<float> a, Span<float> b, Span<float> product)

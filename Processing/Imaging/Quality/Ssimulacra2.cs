@@ -313,7 +313,7 @@ public static class Ssimulacra2
         {
             if (count > 0)
             {
-                (width, height) = ((width + 1) / 2, (height + 1) / 2);
+                (width, height) = (ScoredReference.Halve(width), ScoredReference.Halve(height));
             }
         }
 
