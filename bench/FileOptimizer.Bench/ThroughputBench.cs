@@ -61,10 +61,12 @@ public static class ThroughputBench
     /// <summary>
     /// The passes of one round each, alternating for the rounds asked, since the machine is shared: the floors with
     /// <paramref name="workers"/> threads, then the service as a script uses it (one file a request, two jobs in flight per
-    /// worker) and, with <paramref name="page"/>, as the page does (<see cref="PagePassAsync"/>).
+    /// worker) and, with <paramref name="page"/>, as the page does (<see cref="PagePassAsync"/>); then
+    /// <paramref name="alongside"/>, another tool's pass measured in the same round.
     /// </summary>
     public static async Task<Passes> AlternateAsync(
-        BenchArguments arguments, List<KeyValuePair<string, string>> environment, IReadOnlyList<FileInfo> files, string settings, int workers, bool page, CancellationToken cancellationToken)
+        BenchArguments arguments, List<KeyValuePair<string, string>> environment, IReadOnlyList<FileInfo> files, string settings, int workers, bool page, CancellationToken cancellationToken,
+        Func<CancellationToken, Task<string>>? alongside = null)
     {
         var parsed = ParseSettings(settings);
         // Largest first in every pass, so no pass ends on one thread with the biggest photo while the others idle.
@@ -96,6 +98,11 @@ public static class ThroughputBench
                 var byPage = await PagePassAsync(server, client, files, settings, PageBatch, workers, cancellationToken);
                 passes.Page.Add(byPage);
                 line += $"; service as the page {Describe(byPage, files.Count)}, / plain {byPage.Elapsed / plain.Elapsed:0.000}";
+            }
+
+            if (alongside is not null)
+            {
+                line += $"; {await alongside(cancellationToken)}";
             }
 
             Report.Line(line);
