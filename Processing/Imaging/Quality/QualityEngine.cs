@@ -66,9 +66,11 @@ public static class QualityEngine
             : decoded => (wholeFinal ?? scoredSample).Score(decoded, cancellationToken);
 
         // A fixed quality for one format leaves nothing to choose: no trial, only the result is scored.
+        // A single image of up to 0.5 MP is its own sample: the trial chosen is the result.
+        var sampleIsResult = sample.IsWhole && reference.PageHeight == reference.Height;
         var outcomes = candidates.Count == 1 && !settings.SearchesQuality(candidates[0])
             ? [new SearchOutcome(EncoderChoice.Preset(candidates[0], settings.QualityFor(candidates[0])), 0, 0, true, [])]
-            : candidates.Select(format => Try(scoredSample, format, settings, QualitySearch.Goal(settings.Target, finalSample.IsWhole), cancellationToken)).ToList();
+            : candidates.Select(format => Try(scoredSample, format, settings, QualitySearch.Goal(settings.Target, finalSample.IsWhole), sampleIsResult, cancellationToken)).ToList();
         var trials = outcomes.SelectMany(o => o.Trials).ToList();
         var passing = outcomes.Where(o => o.ReachesTarget).ToList();
         var winner = passing.Count > 0 ? passing.MinBy(o => o.SampleBytes)! : outcomes.MaxBy(o => o.Score)!;
@@ -84,8 +86,17 @@ public static class QualityEngine
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Encoder.Save(reference, path, choice, settings);
-            score = ScoreFile(path, scoreFinal);
+            if (choice == winner.Choice && winner.Encoded is { } encoded)
+            {
+                File.WriteAllBytes(path, encoded);
+                score = winner.Score;
+            }
+            else
+            {
+                Encoder.Save(reference, path, choice, settings);
+                score = ScoreFile(path, scoreFinal);
+            }
+
             var (_, ceiling) = QualitySearch.Range(choice.Format);
             if (!searched || (choice.Lossless && !choice.Posterized) || score >= required)
             {
@@ -159,17 +170,20 @@ public static class QualityEngine
     public static bool ReachesTarget(QualityReceipt receipt) =>
         receipt is not { Target: { } target } || receipt.Score >= target - Tolerance;
 
-    private static SearchOutcome Try(ScoredReference sample, MediaFormat format, OptimizationSettings settings, double goal, CancellationToken cancellationToken)
+    /// <param name="sampleIsResult">The sample is the whole image: trials encoded at the result's effort are kept as results.</param>
+    private static SearchOutcome Try(ScoredReference sample, MediaFormat format, OptimizationSettings settings, double goal, bool sampleIsResult, CancellationToken cancellationToken)
     {
         int? effort = format == MediaFormat.Avif ? Math.Min(AvifTrialEffort, settings.EffortFor(format)) : null;
+        var asResult = sampleIsResult && effort is null;
         if (!settings.SearchesQuality(format))
         {
             var fixedChoice = EncoderChoice.Preset(format, settings.QualityFor(format));
-            var (bytes, score) = QualitySearch.Try(sample, fixedChoice, settings, effort, cancellationToken);
-            return new SearchOutcome(fixedChoice, bytes, score, true, [new QualityTrial(format, fixedChoice.Quality, fixedChoice.Chroma, bytes, Math.Round(score, 2))]);
+            var (encoded, score) = QualitySearch.TryEncoded(sample, fixedChoice, settings, effort, asResult, cancellationToken);
+            return new SearchOutcome(
+                fixedChoice, encoded.Length, score, true, [new QualityTrial(format, fixedChoice.Quality, fixedChoice.Chroma, encoded.Length, Math.Round(score, 2))], asResult ? encoded : null);
         }
 
-        var outcome = QualitySearch.Run(sample, format, goal, settings, effort, cancellationToken);
+        var outcome = QualitySearch.Run(sample, format, goal, settings, effort, asResult, cancellationToken);
         if (outcome.ReachesTarget || format != MediaFormat.Png)
         {
             return outcome;
@@ -181,11 +195,11 @@ public static class QualityEngine
         foreach (var levels in Encoder.CanPosterize(sample.Image) ? [64, 128, 256] : (int[])[256])
         {
             var choice = Lossless with { Levels = levels };
-            var (bytes, score) = QualitySearch.Try(sample, choice, settings, effort, cancellationToken);
-            trials.Add(new QualityTrial(MediaFormat.Png, 100, choice.Chroma ?? "lossless", bytes, Math.Round(score, 2)));
+            var (encoded, score) = QualitySearch.TryEncoded(sample, choice, settings, effort, asResult, cancellationToken);
+            trials.Add(new QualityTrial(MediaFormat.Png, 100, choice.Chroma ?? "lossless", encoded.Length, Math.Round(score, 2)));
             if (score >= goal || levels == 256)
             {
-                return new SearchOutcome(choice, bytes, score, true, trials);
+                return new SearchOutcome(choice, encoded.Length, score, true, trials, asResult ? encoded : null);
             }
         }
 

@@ -2,8 +2,12 @@ using NetVips;
 
 namespace FileOptimizer.Processing.Imaging.Quality;
 
-/// <summary>What a search found for one format: the choice, its size and score on the sample, and every encode tried.</summary>
-public sealed record SearchOutcome(EncoderChoice Choice, long SampleBytes, double Score, bool ReachesTarget, IReadOnlyList<QualityTrial> Trials);
+/// <summary>
+/// What a search found for one format: the choice, its size and score on the sample, and every encode tried.
+/// <paramref name="Encoded"/>: the choice's encode itself, when the sample is the whole image and the trial was encoded as
+/// the result is (<see cref="QualitySearch.TryEncoded"/>): it is then the result.
+/// </summary>
+public sealed record SearchOutcome(EncoderChoice Choice, long SampleBytes, double Score, bool ReachesTarget, IReadOnlyList<QualityTrial> Trials, byte[]? Encoded = null);
 
 /// <summary>
 /// Finds the smallest encode of a sample that reaches a SSIMULACRA2 target: per variant (chroma mode, sharp YUV), a bisection on encoder quality
@@ -50,18 +54,19 @@ public static class QualitySearch
         _ => (50, 100), // palette quantisation (PNG) and GIF frame reuse
     };
 
-    public static SearchOutcome Run(ScoredReference sample, MediaFormat format, double goal, OptimizationSettings settings, int? effort, CancellationToken cancellationToken)
+    /// <param name="asResult">The sample is the whole image: trials are encoded exactly as the result, and the chosen one is kept.</param>
+    public static SearchOutcome Run(ScoredReference sample, MediaFormat format, double goal, OptimizationSettings settings, int? effort, bool asResult, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sample);
         var trials = new List<QualityTrial>();
         var (floor, ceiling) = Range(format);
         var variants = Variants(format);
-        var first = Bisect(sample, format, variants[0], Start(format, settings.Target), MaxTrials, goal, settings, effort, trials, cancellationToken);
+        var first = Bisect(sample, format, variants[0], Start(format, settings.Target), MaxTrials, goal, settings, effort, asResult, trials, cancellationToken);
         var outcomes = new List<SearchOutcome> { first };
         foreach (var variant in variants.Skip(1).Where(_ => SearchesBeside(format, first)))
         {
             // The other variant scores within a few points of the first at the same quality: starting there closes the bracket in fewer encodes.
-            outcomes.Add(Bisect(sample, format, variant, first.Choice.Quality, MaxTrialsBeside(format), goal, settings, effort, trials, cancellationToken));
+            outcomes.Add(Bisect(sample, format, variant, first.Choice.Quality, MaxTrialsBeside(format), goal, settings, effort, asResult, trials, cancellationToken));
         }
 
         var passing = outcomes.Where(o => o.ReachesTarget).ToList();
@@ -109,13 +114,14 @@ public static class QualitySearch
     };
 
     private static SearchOutcome Bisect(
-        ScoredReference sample, MediaFormat format, bool fullChroma, int start, int maxTrials, double goal, OptimizationSettings settings, int? effort, List<QualityTrial> trials, CancellationToken cancellationToken)
+        ScoredReference sample, MediaFormat format, bool fullChroma, int start, int maxTrials, double goal, OptimizationSettings settings, int? effort, bool asResult, List<QualityTrial> trials, CancellationToken cancellationToken)
     {
         var (floor, ceiling) = Range(format);
         (int Quality, long Bytes, double Score)? low = null, high = null; // low fails the goal, high reaches it
         // Bytes mostly fall with quality, not always: a palette at 100 that holds every colour exactly (no dithering) can
         // be the smallest that passes. The result is the smallest passing encode, not the lowest passing quality.
         (int Quality, long Bytes, double Score)? smallest = null;
+        byte[]? smallestEncoded = null;
         var quality = start;
         for (var trial = 0; trial < maxTrials || (trial == maxTrials && Wide(low, high)); trial++)
         {
@@ -123,7 +129,8 @@ public static class QualitySearch
             var choice = new EncoderChoice(format, quality, fullChroma, Searched: true);
             // The same encode is not made twice (libvips keeps JPEG and AVIF chroma whole from quality 90 by itself).
             var seen = trials.Find(t => t.Format == format && t.EncoderQuality == quality && t.Chroma == choice.Chroma);
-            var (bytes, score) = seen is not null ? (seen.Bytes, seen.Score) : Try(sample, choice, settings, effort, cancellationToken);
+            var (encoded, score) = seen is not null ? (null, seen.Score) : TryEncoded(sample, choice, settings, effort, asResult, cancellationToken);
+            var bytes = encoded?.LongLength ?? seen!.Bytes;
             if (seen is null)
             {
                 trials.Add(new QualityTrial(format, quality, choice.Chroma, bytes, Math.Round(score, 2)));
@@ -131,7 +138,10 @@ public static class QualitySearch
             if (score >= goal)
             {
                 high = (quality, bytes, score);
-                smallest = smallest is { } s && s.Bytes <= bytes ? s : high;
+                if (smallest is not { } s || s.Bytes > bytes)
+                {
+                    (smallest, smallestEncoded) = (high, asResult ? encoded : null);
+                }
             }
             else
             {
@@ -148,7 +158,7 @@ public static class QualitySearch
         }
 
         return smallest is { } pass
-            ? new SearchOutcome(new EncoderChoice(format, pass.Quality, fullChroma, Searched: true), pass.Bytes, pass.Score, true, [])
+            ? new SearchOutcome(new EncoderChoice(format, pass.Quality, fullChroma, Searched: true), pass.Bytes, pass.Score, true, [], smallestEncoded)
             : new SearchOutcome(new EncoderChoice(format, low!.Value.Quality, fullChroma, Searched: true), low.Value.Bytes, low.Value.Score, false, []);
     }
 
@@ -200,12 +210,24 @@ public static class QualitySearch
     /// <summary>Encodes the sample in memory, decodes it and scores it against the sample.</summary>
     public static (long Bytes, double Score) Try(ScoredReference sample, EncoderChoice choice, OptimizationSettings settings, int? effort, CancellationToken cancellationToken = default)
     {
+        var (encoded, score) = TryEncoded(sample, choice, settings, effort, asResult: false, cancellationToken);
+        return (encoded.Length, score);
+    }
+
+    /// <summary>
+    /// As <see cref="Try"/>, with the encode. A JPEG trial is baseline, without the progressive scan search: 30 % faster
+    /// to encode and decode, within a point of the same score (mozjpeg's trellis then weighs coefficients a little
+    /// differently) and 1 % of the bytes; the result itself is encoded as asked and scored again. With
+    /// <paramref name="asResult"/> (the sample is the whole image) it is encoded as asked: the chosen trial is the result,
+    /// and neither is encoded nor scored twice.
+    /// </summary>
+    public static (byte[] Encoded, double Score) TryEncoded(
+        ScoredReference sample, EncoderChoice choice, OptimizationSettings settings, int? effort, bool asResult, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(sample);
-        // A JPEG trial is baseline, without the progressive scan search: 30 % faster to encode and decode, within a point of
-        // the same score (mozjpeg's trellis then weighs coefficients a little differently) and 1 % of the bytes. The result
-        // itself is encoded as asked and scored again.
-        var encoded = Encoder.Encode(sample.Image, choice, choice.Format == MediaFormat.Jpeg ? settings with { Progressive = false } : settings, effort);
+        ArgumentNullException.ThrowIfNull(settings);
+        var encoded = Encoder.Encode(sample.Image, choice, choice.Format == MediaFormat.Jpeg && !asResult ? settings with { Progressive = false } : settings, effort);
         using var decoded = Image.NewFromBuffer(encoded, access: Enums.Access.Sequential);
-        return (encoded.Length, sample.Score(decoded, cancellationToken));
+        return (encoded, sample.Score(decoded, cancellationToken));
     }
 }

@@ -91,6 +91,24 @@ public sealed class QualityTargetTests() : ServiceTest()
         Assert.True(measured >= 79, $"the downloaded animation scores {measured:0.0} against the original");
     }
 
+    [Theory]
+    [InlineData("whole-receipt.jpg", "jpeg")]
+    [InlineData("whole-receipt.webp", "webp")]
+    [InlineData("transparent.png", "png")]
+    public async Task An_image_of_up_to_half_a_megapixel_carries_its_downloaded_files_own_score_to_the_hundredth(string image, string expectedFormat)
+    {
+        // Scored whole, the search's chosen trial is the result itself (encoded as the result is, not encoded again): its
+        // score must be the file's, on every background where there is alpha.
+        var path = image == "transparent.png" ? TestImages.TransparentPng : TestImages.Variant(image);
+
+        var (status, bytes, measured) = await OptimizeAndMeasureAsync(path);
+
+        Assert.Equal(expectedFormat, Images.Format(bytes));
+        var receipt = status["quality"]!.AsObject();
+        Assert.Equal(Math.Round(measured, 2), receipt["score"]!.GetValue<double>());
+        Assert.True(measured >= 80, $"{image}: the downloaded file scores {measured:0.00}, below the target the search aims at when it scores whole");
+    }
+
     /// <summary>Uploads, downloads the result and scores it against the original on the whole image (an animation on sampled frames).</summary>
     private async Task<(JsonObject Status, byte[] Bytes, double Measured)> OptimizeAndMeasureAsync(string path, string? settings = null)
     {
