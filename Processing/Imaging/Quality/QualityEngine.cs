@@ -86,9 +86,9 @@ public static class QualityEngine
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (choice == winner.Choice && winner.Encoded is { } encoded)
+            if (choice == winner.Choice && winner.Result is { } result)
             {
-                File.WriteAllBytes(path, encoded);
+                File.WriteAllBytes(path, result);
                 score = winner.Score;
             }
             else
@@ -178,9 +178,8 @@ public static class QualityEngine
         if (!settings.SearchesQuality(format))
         {
             var fixedChoice = EncoderChoice.Preset(format, settings.QualityFor(format));
-            var (encoded, score) = QualitySearch.TryEncoded(sample, fixedChoice, settings, effort, asResult, cancellationToken);
-            return new SearchOutcome(
-                fixedChoice, encoded.Length, score, true, [new QualityTrial(format, fixedChoice.Quality, fixedChoice.Chroma, encoded.Length, Math.Round(score, 2))], asResult ? encoded : null);
+            var (bytes, score, result) = QualitySearch.Try(sample, fixedChoice, settings, effort, asResult, cancellationToken);
+            return new SearchOutcome(fixedChoice, bytes, score, true, [new QualityTrial(format, fixedChoice.Quality, fixedChoice.Chroma, bytes, Math.Round(score, 2))], result);
         }
 
         var outcome = QualitySearch.Run(sample, format, goal, settings, effort, asResult, cancellationToken);
@@ -195,11 +194,11 @@ public static class QualityEngine
         foreach (var levels in Encoder.CanPosterize(sample.Image) ? [64, 128, 256] : (int[])[256])
         {
             var choice = Lossless with { Levels = levels };
-            var (encoded, score) = QualitySearch.TryEncoded(sample, choice, settings, effort, asResult, cancellationToken);
-            trials.Add(new QualityTrial(MediaFormat.Png, 100, choice.Chroma ?? "lossless", encoded.Length, Math.Round(score, 2)));
+            var (bytes, score, result) = QualitySearch.Try(sample, choice, settings, effort, asResult, cancellationToken);
+            trials.Add(new QualityTrial(MediaFormat.Png, 100, choice.Chroma ?? "lossless", bytes, Math.Round(score, 2)));
             if (score >= goal || levels == 256)
             {
-                return new SearchOutcome(choice, encoded.Length, score, true, trials, asResult ? encoded : null);
+                return new SearchOutcome(choice, bytes, score, true, trials, result);
             }
         }
 

@@ -4,10 +4,10 @@ namespace FileOptimizer.Processing.Imaging.Quality;
 
 /// <summary>
 /// What a search found for one format: the choice, its size and score on the sample, and every encode tried.
-/// <paramref name="Encoded"/>: the choice's encode itself, when the sample is the whole image and the trial was encoded as
-/// the result is (<see cref="QualitySearch.TryEncoded"/>): it is then the result.
+/// <paramref name="Result"/>: the choice's encode itself, when the sample is the whole image and the trial was encoded as
+/// the result is (<see cref="QualitySearch.Try"/>): it is then the result.
 /// </summary>
-public sealed record SearchOutcome(EncoderChoice Choice, long SampleBytes, double Score, bool ReachesTarget, IReadOnlyList<QualityTrial> Trials, byte[]? Encoded = null);
+public sealed record SearchOutcome(EncoderChoice Choice, long SampleBytes, double Score, bool ReachesTarget, IReadOnlyList<QualityTrial> Trials, byte[]? Result = null);
 
 /// <summary>
 /// Finds the smallest encode of a sample that reaches a SSIMULACRA2 target: per variant (chroma mode, sharp YUV), a bisection on encoder quality
@@ -121,7 +121,7 @@ public static class QualitySearch
         // Bytes mostly fall with quality, not always: a palette at 100 that holds every colour exactly (no dithering) can
         // be the smallest that passes. The result is the smallest passing encode, not the lowest passing quality.
         (int Quality, long Bytes, double Score)? smallest = null;
-        byte[]? smallestEncoded = null;
+        byte[]? smallestResult = null;
         var quality = start;
         for (var trial = 0; trial < maxTrials || (trial == maxTrials && Wide(low, high)); trial++)
         {
@@ -129,8 +129,7 @@ public static class QualitySearch
             var choice = new EncoderChoice(format, quality, fullChroma, Searched: true);
             // The same encode is not made twice (libvips keeps JPEG and AVIF chroma whole from quality 90 by itself).
             var seen = trials.Find(t => t.Format == format && t.EncoderQuality == quality && t.Chroma == choice.Chroma);
-            var (encoded, score) = seen is not null ? (null, seen.Score) : TryEncoded(sample, choice, settings, effort, asResult, cancellationToken);
-            var bytes = encoded?.LongLength ?? seen!.Bytes;
+            var (bytes, score, result) = seen is not null ? (seen.Bytes, seen.Score, null) : Try(sample, choice, settings, effort, asResult, cancellationToken);
             if (seen is null)
             {
                 trials.Add(new QualityTrial(format, quality, choice.Chroma, bytes, Math.Round(score, 2)));
@@ -140,7 +139,7 @@ public static class QualitySearch
                 high = (quality, bytes, score);
                 if (smallest is not { } s || s.Bytes > bytes)
                 {
-                    (smallest, smallestEncoded) = (high, asResult ? encoded : null);
+                    (smallest, smallestResult) = (high, result);
                 }
             }
             else
@@ -158,7 +157,7 @@ public static class QualitySearch
         }
 
         return smallest is { } pass
-            ? new SearchOutcome(new EncoderChoice(format, pass.Quality, fullChroma, Searched: true), pass.Bytes, pass.Score, true, [], smallestEncoded)
+            ? new SearchOutcome(new EncoderChoice(format, pass.Quality, fullChroma, Searched: true), pass.Bytes, pass.Score, true, [], smallestResult)
             : new SearchOutcome(new EncoderChoice(format, low!.Value.Quality, fullChroma, Searched: true), low.Value.Bytes, low.Value.Score, false, []);
     }
 
@@ -207,27 +206,20 @@ public static class QualitySearch
         }
     }
 
-    /// <summary>Encodes the sample in memory, decodes it and scores it against the sample.</summary>
-    public static (long Bytes, double Score) Try(ScoredReference sample, EncoderChoice choice, OptimizationSettings settings, int? effort, CancellationToken cancellationToken = default)
-    {
-        var (encoded, score) = TryEncoded(sample, choice, settings, effort, asResult: false, cancellationToken);
-        return (encoded.Length, score);
-    }
-
     /// <summary>
-    /// As <see cref="Try"/>, with the encode. A JPEG trial is baseline, without the progressive scan search: 30 % faster
-    /// to encode and decode, within a point of the same score (mozjpeg's trellis then weighs coefficients a little
-    /// differently) and 1 % of the bytes; the result itself is encoded as asked and scored again. With
-    /// <paramref name="asResult"/> (the sample is the whole image) it is encoded as asked: the chosen trial is the result,
-    /// and neither is encoded nor scored twice.
+    /// Encodes the sample in memory, decodes it and scores it against the sample. A JPEG trial is baseline, without the
+    /// progressive scan search: 30 % faster to encode and decode, within a point of the same score (mozjpeg's trellis then
+    /// weighs coefficients a little differently) and 1 % of the bytes; the result itself is encoded as asked and scored
+    /// again. With <paramref name="asResult"/> (the sample is the whole image) it is encoded as asked and the encode is
+    /// returned as <c>Result</c>: the chosen trial is the result, not encoded and scored twice.
     /// </summary>
-    public static (byte[] Encoded, double Score) TryEncoded(
-        ScoredReference sample, EncoderChoice choice, OptimizationSettings settings, int? effort, bool asResult, CancellationToken cancellationToken = default)
+    public static (long Bytes, double Score, byte[]? Result) Try(
+        ScoredReference sample, EncoderChoice choice, OptimizationSettings settings, int? effort, bool asResult = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(settings);
         var encoded = Encoder.Encode(sample.Image, choice, choice.Format == MediaFormat.Jpeg && !asResult ? settings with { Progressive = false } : settings, effort);
         using var decoded = Image.NewFromBuffer(encoded, access: Enums.Access.Sequential);
-        return (encoded, sample.Score(decoded, cancellationToken));
+        return (encoded.Length, sample.Score(decoded, cancellationToken), asResult ? encoded : null);
     }
 }

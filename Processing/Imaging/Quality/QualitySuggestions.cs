@@ -27,12 +27,12 @@ public static class QualitySuggestions
         var quality = QualitySearch.Start(format, settings.Target); // near the target in one encode
         var lossy = settings with { Lossless = false };
         int? effort = format == MediaFormat.Avif ? QualityEngine.AvifTrialEffort : null;
-        var (bytes, score) = QualitySearch.Try(sample, EncoderChoice.Preset(format, quality), lossy, effort);
+        var (bytes, score, _) = QualitySearch.Try(sample, EncoderChoice.Preset(format, quality), lossy, effort);
         if (score < settings.Target + QualitySearch.Margin && quality < ceiling)
         {
             // Short of the target (noise, fine colour): one more trial, as far up as the score was short.
             quality = Math.Min(ceiling, quality + Math.Clamp((int)Math.Round((settings.Target + QualitySearch.Margin - score) * 3) + 5, 5, 30));
-            (bytes, score) = QualitySearch.Try(sample, EncoderChoice.Preset(format, quality), lossy, effort);
+            (bytes, score, _) = QualitySearch.Try(sample, EncoderChoice.Preset(format, quality), lossy, effort);
         }
 
         if (score < settings.Target + QualitySearch.Margin)
