@@ -22,6 +22,21 @@ public sealed class Job(JobRecord record)
     /// <summary>Grows with every change; previews use it to know their source changed.</summary>
     public long Version { get; private set; }
 
+    /// <summary>Held while the record is written to disk, so saves of one job never overlap.</summary>
+    internal Lock SaveGate { get; } = new();
+
+    /// <summary>The version on disk: -1 before the first save. Written under <see cref="SaveGate"/>.</summary>
+    internal long SavedVersion { get; set; } = -1;
+
+    /// <summary>The current record and its version, read together.</summary>
+    internal (JobRecord Record, long Version) Snapshot()
+    {
+        lock (_gate)
+        {
+            return (Current, Version);
+        }
+    }
+
     /// <summary>Applies a transition unless the current state refuses it; the change, or null when refused.</summary>
     public JobChange? TryApply(JobTransition transition)
     {

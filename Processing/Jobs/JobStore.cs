@@ -71,7 +71,7 @@ public sealed partial class JobStore
     {
         var job = new Job(record);
         _jobs[job.Id] = job;
-        Save(record);
+        Save(job);
         Changed?.Invoke(new JobChange(job.Id, null, record));
         return job;
     }
@@ -87,7 +87,7 @@ public sealed partial class JobStore
 
         if (!change.IsProgressOnly)
         {
-            Save(change.After!);
+            Save(job);
         }
 
         Changed?.Invoke(change);
@@ -116,8 +116,10 @@ public sealed partial class JobStore
         {
             var id = Path.GetFileName(directory);
             var recordPath = Path.Combine(directory, RecordFile);
-            if (!IsValidId(id) || !File.Exists(recordPath))
+            var recordFile = new FileInfo(recordPath);
+            if (!IsValidId(id) || !recordFile.Exists || recordFile.Length == 0)
             {
+                // No record, or one created but never written: the upload was never accepted.
                 LogIncompleteJobRemoved(_logger, id);
                 DeleteDirectory(directory);
                 continue;
@@ -136,7 +138,7 @@ public sealed partial class JobStore
                     throw new JsonException("The record does not belong to its folder.");
                 }
 
-                loaded.Add(_jobs.GetOrAdd(id, _ => new Job(record)));
+                loaded.Add(_jobs.GetOrAdd(id, _ => new Job(record) { SavedVersion = 0 }));
             }
             catch (JsonException exception)
             {
@@ -148,33 +150,61 @@ public sealed partial class JobStore
     }
 
     /// <summary>
-    /// Writes the record to a temporary file and renames it over the old one, so a crash leaves the old or the new record,
-    /// never half of one. No fsync: the kernel keeps what a killed process wrote, so a kill -9 loses nothing, and three
-    /// syncs a job would cost more than the smallest jobs' whole processing.
+    /// Writes the job's newest record. After the first, a record that fits in one page is written over the old one in a
+    /// single write at offset 0, padded with spaces (JSON allows them after the value) to the old length: a process killed
+    /// mid-save leaves the old record or the new one, never half of one, since the kernel copies a one-page write whole or
+    /// not at all. Larger records go through a temporary file renamed over the old one. No fsync: the kernel keeps what a
+    /// killed process wrote, so a kill -9 loses nothing. Each temporary file and rename cost this file system some
+    /// 0.4 ms (three saves a job), which is why the common case makes none.
     /// </summary>
-    private void Save(JobRecord record)
+    private void Save(Job job)
     {
-        var directory = DirectoryOf(record.Id);
-        if (!Directory.Exists(directory))
+        lock (job.SaveGate)
         {
-            return; // deleted meanwhile
-        }
-
-        var path = Path.Combine(directory, RecordFile);
-        var temporary = Path.Combine(directory, $"{RecordFile}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096))
+            var (record, version) = job.Snapshot();
+            if (version <= job.SavedVersion)
             {
-                JsonSerializer.Serialize(stream, record, Json);
+                return; // a concurrent save already wrote this state or a newer one
             }
 
-            File.Move(temporary, path, overwrite: true);
+            var directory = DirectoryOf(record.Id);
+            try
+            {
+                Write(Path.Combine(directory, RecordFile), JsonSerializer.SerializeToUtf8Bytes(record, Json), created: job.SavedVersion >= 0);
+                job.SavedVersion = version;
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException && (!_jobs.ContainsKey(record.Id) || !Directory.Exists(directory)))
+            {
+                // The job was deleted while this change was being saved: there is nothing left to save it for.
+            }
         }
-        catch (IOException) when (!_jobs.ContainsKey(record.Id))
+    }
+
+    private static void Write(string path, byte[] json, bool created)
+    {
+        var page = Environment.SystemPageSize;
+        if (json.Length <= page)
         {
-            // The job was deleted while this change was being saved: there is nothing left to save it for.
+            using var handle = File.OpenHandle(path, created ? FileMode.Open : FileMode.CreateNew, FileAccess.Write);
+            var length = RandomAccess.GetLength(handle);
+            if (length <= page)
+            {
+                var padded = json;
+                if (length > json.Length)
+                {
+                    padded = new byte[length];
+                    json.CopyTo(padded, 0);
+                    padded.AsSpan(json.Length).Fill((byte)' ');
+                }
+
+                RandomAccess.Write(handle, padded, 0);
+                return;
+            }
         }
+
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(temporary, json);
+        File.Move(temporary, path, overwrite: true);
     }
 
     internal static void DeleteDirectory(string directory)

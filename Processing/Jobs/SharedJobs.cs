@@ -137,11 +137,16 @@ public sealed class SharedJobs : BackgroundService
         }
     }
 
+    /// <summary>
+    /// The record on the shared storage. Its owner rewrites it in place (<see cref="JobStore"/>), so a read that overlapped
+    /// that write can see a mix of both: a second read decides.
+    /// </summary>
     private static JobRecord? ReadFromStorage(string directory, string jobId)
     {
         try
         {
-            return Read(File.ReadAllBytes(Path.Combine(directory, JobStore.RecordFile)), jobId);
+            var path = Path.Combine(directory, JobStore.RecordFile);
+            return Read(File.ReadAllBytes(path), jobId) ?? Read(File.ReadAllBytes(path), jobId);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

@@ -46,19 +46,51 @@ public sealed class RecoveryTests
         Assert.False(File.Exists(Path.Combine(storage, "jobs", interrupted[0], "result.avif.0123.tmp")), "the killed run's partial output is removed at start");
     }
 
-    [Fact]
-    public async Task An_upload_that_never_finished_leaves_nothing_after_a_restart()
+    [Theory]
+    [InlineData("original.tmp", "half an upload")]
+    [InlineData("job.json", "")] // the record created, the process killed before its one write
+    public async Task An_upload_that_never_finished_leaves_nothing_after_a_restart(string file, string content)
     {
         var storage = TestFiles.NewTempDirectory("half-upload");
         var orphan = Path.Combine(storage, "jobs", "0123456789abcdef0123456789abcdef");
         Directory.CreateDirectory(orphan);
-        File.WriteAllText(Path.Combine(orphan, "original.tmp"), "half an upload");
+        File.WriteAllBytes(Path.Combine(orphan, "original"), File.ReadAllBytes(TestImages.Photo));
+        File.WriteAllText(Path.Combine(orphan, file), content);
 
         using var app = new OptimizerApp(storageRoot: storage);
         using var api = app.Api();
         using var response = await api.Http.GetAsync("/api/health", TestContext.Current.CancellationToken);
 
         Assert.False(Directory.Exists(orphan));
+    }
+
+    [Fact]
+    public async Task A_job_whose_record_got_shorter_shows_its_last_state_after_a_restart()
+    {
+        var storage = TestFiles.NewTempDirectory("shorter-record");
+        string id;
+        using (var first = new OptimizerApp(storageRoot: storage))
+        using (var api = first.Api())
+        {
+            id = await api.UploadAsync(TestImages.Photo); // a searched quality: the record lists the trials
+            await api.WaitForCompletionAsync(id);
+            var record = Path.Combine(storage, "jobs", id, "job.json");
+            var searched = File.ReadAllText(record).Length;
+            using (var again = await api.PostJsonAsync($"/api/process/{id}", """{"settings":{"quality":85,"format":"webp"}}"""))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+            }
+
+            await api.WaitForCompletionAsync(id);
+            Assert.True(File.ReadAllText(record).TrimEnd().Length < searched, "the second record is shorter, so it is written over a longer one");
+        }
+
+        using var second = new OptimizerApp(storageRoot: storage);
+        using var resumed = second.Api();
+        var status = await resumed.StatusAsync(id);
+        Assert.Equal("completed", status.Str("status"));
+        Assert.Equal("webp", status.Str("outputFormat"));
+        Assert.Equal("webp", Images.Format(await resumed.DownloadAsync(id)));
     }
 
     [Fact]
