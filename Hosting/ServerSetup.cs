@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace FileOptimizer.Hosting;
@@ -24,6 +25,10 @@ public static class ServerSetup
             kestrel.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(10));
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
         });
+        // Kestrel reads a socket 4 KB at a time; by default each read is preceded by a zero-byte one, so an idle connection
+        // holds no buffer. That doubled the receive calls of an upload (some 700 for 1.5 MB), for 4 KB saved per idle
+        // connection.
+        services.Configure<SocketTransportOptions>(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
         return services;
     }
 }
