@@ -26,7 +26,7 @@ public static class ResizeBench
         var folder = Directory.CreateTempSubdirectory("fileoptimizer-resize-task-");
         try
         {
-            return await RunAsync(arguments, TaskPhoto(Path.Combine(arguments.Corpus, Source), folder.FullName), cancellationToken);
+            return await RunAsync(arguments, TaskPhoto(Path.Combine(arguments.Corpus, Source), folder.FullName), folder.FullName, cancellationToken);
         }
         finally
         {
@@ -47,7 +47,7 @@ public static class ResizeBench
         return new FileInfo(path);
     }
 
-    private static async Task<int> RunAsync(BenchArguments arguments, FileInfo source, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(BenchArguments arguments, FileInfo source, string folder, CancellationToken cancellationToken)
     {
         var jobs = Math.Min(arguments.Count, 200);
         var files = Enumerable.Repeat(source, jobs).ToList();
@@ -77,7 +77,7 @@ public static class ResizeBench
         Report.Line($"service {service:0.0} jobs/s; {name} {rate:0.0} operations/s; share {service / rate:0.00} (target >= {SharpShareTarget}) {Report.Verdict(service / rate >= SharpShareTarget)}");
         if (sharp is not null)
         {
-            await CompareLooksAsync(source, cancellationToken);
+            await CompareLooksAsync(source, folder, cancellationToken);
         }
 
         return 0;
@@ -87,37 +87,30 @@ public static class ResizeBench
     /// What each way of decoding costs in looks: the service's result (the floor's bytes, its work exactly) and sharp's,
     /// each scored with SSIMULACRA 2 against the same photo resized from full resolution and not compressed.
     /// </summary>
-    private static async Task CompareLooksAsync(FileInfo source, CancellationToken cancellationToken)
+    private static async Task CompareLooksAsync(FileInfo source, string folder, CancellationToken cancellationToken)
     {
-        var folder = Directory.CreateTempSubdirectory("fileoptimizer-resize-");
-        try
+        using var full = Image.NewFromFile(source.FullName, access: Enums.Access.Sequential);
+        using var upright = full.Autorot();
+        using var resized = upright.ThumbnailImage(720, height: 10_000_000, size: Enums.Size.Down); // an image: no shrink-on-load
+        using var reference = resized.CopyMemory();
+        using var serviceResize = ImageOptimizer.Thumbnail(source.FullName, MediaFormat.Jpeg, 720, 10_000_000);
+        var serviceJpeg = PlainFloor.EncodeTo(source, folder, ThroughputBench.ParseSettings(Settings));
+        var serviceBytes = File.ReadAllBytes(serviceJpeg);
+        var scores = new List<string> { $"the service {Score(reference, serviceResize)} resized, {Score(reference, serviceJpeg)} as its JPEG ({serviceBytes.Length} bytes)" };
+        foreach (var (label, sameScale) in new[] { ("sharp (default)", false), ("sharp at the service's scale", true) })
         {
-            using var full = Image.NewFromFile(source.FullName, access: Enums.Access.Sequential);
-            using var upright = full.Autorot();
-            using var resized = upright.ThumbnailImage(720, height: 10_000_000, size: Enums.Size.Down); // an image: no shrink-on-load
-            using var reference = resized.CopyMemory();
-            using var serviceResize = ImageOptimizer.Thumbnail(source.FullName, MediaFormat.Jpeg, 720, 10_000_000);
-            var serviceJpeg = PlainFloor.EncodeTo(source, folder.FullName, ThroughputBench.ParseSettings(Settings));
-            var serviceBytes = File.ReadAllBytes(serviceJpeg);
-            var scores = new List<string> { $"the service {Score(reference, serviceResize)} resized, {Score(reference, serviceJpeg)} as its JPEG ({serviceBytes.Length} bytes)" };
-            foreach (var (label, sameScale) in new[] { ("sharp (default)", false), ("sharp at the service's scale", true) })
+            var resize = Path.Combine(folder, $"sharp-{sameScale}.png");
+            var jpeg = Path.ChangeExtension(resize, ".jpg");
+            if (await RunSharpAsync(source, 1, 1, sameScale, resize, cancellationToken) is not null
+                && await RunSharpAsync(source, 1, 1, sameScale, jpeg, cancellationToken) is not null)
             {
-                var resize = Path.Combine(folder.FullName, $"sharp-{sameScale}.png");
-                var jpeg = Path.ChangeExtension(resize, ".jpg");
-                if (await RunSharpAsync(source, 1, 1, sameScale, resize, cancellationToken) is not null
-                    && await RunSharpAsync(source, 1, 1, sameScale, jpeg, cancellationToken) is not null)
-                {
-                    var same = File.ReadAllBytes(jpeg).AsSpan().SequenceEqual(serviceBytes) ? ", the service's very bytes" : "";
-                    scores.Add($"{label} {Score(reference, resize)} resized, {Score(reference, jpeg)} as its JPEG ({new FileInfo(jpeg).Length} bytes{same})");
-                }
+                var bytes = File.ReadAllBytes(jpeg);
+                var same = bytes.AsSpan().SequenceEqual(serviceBytes) ? ", the service's very bytes" : "";
+                scores.Add($"{label} {Score(reference, resize)} resized, {Score(reference, jpeg)} as its JPEG ({bytes.Length} bytes{same})");
             }
+        }
 
-            Report.Line($"looks, SSIMULACRA 2 against the photo resized from full resolution: {string.Join("; ", scores)}");
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Report.Line($"looks, SSIMULACRA 2 against the photo resized from full resolution: {string.Join("; ", scores)}");
     }
 
     private static string Score(Image reference, string path)

@@ -145,7 +145,8 @@ public static class ThroughputBench
     public static async Task<Pass> ServicePassAsync(
         ServerProcess server, JobClient client, IReadOnlyList<FileInfo> files, string? settings, int parallelism, CancellationToken cancellationToken)
     {
-        var (serverStart, processor) = (server.ProcessorTime, server.ProcessorTime + Process.GetCurrentProcess().TotalProcessorTime);
+        var serverStart = server.ProcessorTime;
+        var processor = serverStart + Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var failures = new ConcurrentBag<string>();
         long workTicks = 0;
@@ -168,7 +169,8 @@ public static class ThroughputBench
     public static async Task<Pass> PagePassAsync(
         ServerProcess server, JobClient client, IReadOnlyList<FileInfo> files, string? settings, int batchSize, int downloads, CancellationToken cancellationToken)
     {
-        var (serverStart, processor) = (server.ProcessorTime, server.ProcessorTime + Process.GetCurrentProcess().TotalProcessorTime);
+        var serverStart = server.ProcessorTime;
+        var processor = serverStart + Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var failures = new ConcurrentBag<string>();
         long workTicks = 0;
