@@ -138,6 +138,12 @@ public static class ImageOptimizer
     /// <summary>Loads with shrink-on-load and EXIF auto-rotation, fitting inside the box, never enlarging. SVG comes from a stream (no base path).</summary>
     public static Image Thumbnail(string path, MediaFormat format, int width, int height, bool allFrames = false)
     {
+        if (format == MediaFormat.Jpeg && HalfDecodedSize(path, width, height) is { } size)
+        {
+            using var decoded = Image.Jpegload(path, shrink: 2, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
+            return decoded.ThumbnailImage(size.Width, height: size.Height, size: Enums.Size.Force); // the full decode's size
+        }
+
         if (!format.IsVector())
         {
             return Image.Thumbnail(allFrames ? $"{path}[n=-1]" : path, width, height: height, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
@@ -145,6 +151,28 @@ public static class ImageOptimizer
 
         using var source = Source.NewFromFile(path);
         return Image.ThumbnailSource(source, width, height: height, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
+    }
+
+    /// <summary>
+    /// The upright size of a JPEG fitted into the box when it is to be decoded at half size, which libvips's thumbnail does
+    /// only from a shrink of 4 (it leaves at least 2 to its Lanczos reduce); null otherwise. From 3 to 4 the half decode
+    /// leaves 1.5 to 2 to the reduce, reads 91.0 to 96.6 in SSIMULACRA 2 against a full decode resized the same on every
+    /// corpus photo (libvips's own half decode at 4 reads 92.7 to 96.6) and takes about two thirds of the time. The size
+    /// is the one a full decode gives, not the half decode's rounding.
+    /// </summary>
+    public static (int Width, int Height)? HalfDecodedSize(string path, int width, int height)
+    {
+        using var header = Image.NewFromFile(path, failOn: Enums.FailOn.Error);
+        var orientation = header.Contains("orientation") ? (int)header.Get("orientation") : 1;
+        var (uprightWidth, uprightHeight) = orientation is >= 5 and <= 8 ? (header.Height, header.Width) : (header.Width, header.Height);
+        var shrink = Math.Max((double)uprightWidth / width, (double)uprightHeight / height); // fits both sides
+        if (shrink is < 3 or >= 4)
+        {
+            return null;
+        }
+
+        using var planned = header.ThumbnailImage(width, height: height, size: Enums.Size.Down); // its size only: no pixel is decoded
+        return (planned.Width, planned.Height);
     }
 
     private static Image Prepare(Image image, bool flatten)

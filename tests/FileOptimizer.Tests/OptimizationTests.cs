@@ -143,6 +143,25 @@ public sealed class OptimizationTests() : ServiceTest()
         Assert.Equal(upright.Width, status.Whole("width"));
     }
 
+    [Fact]
+    public async Task A_portrait_photo_stored_sideways_and_resized_to_a_third_comes_back_upright_at_the_size_of_a_full_decode()
+    {
+        // 2160 wide once upright and asked for 640: a shrink of 3.4, which the service decodes at half size.
+        using var upright = Image.NewFromFile(TestImages.LargePhoto).Rot90().CopyMemory();
+        using var stored = upright.Rot270();
+        using var tagged = stored.Mutate(m => m.Set(GValue.GIntType, "orientation", 6));
+        var path = Path.Combine(TestFiles.NewTempDirectory("portrait"), "portrait.jpg");
+        tagged.Jpegsave(path, q: 92);
+
+        var id = await Api.UploadAsync(path, """{"maxWidth":640}""");
+        await Api.WaitForCompletionAsync(id);
+        using var result = Images.Open(await Api.DownloadAsync(id));
+
+        using var whole = Image.Thumbnail(path, 640, height: 10_000_000); // libvips decoding the whole photo
+        Assert.Equal((640, whole.Height), (result.Width, result.Height));
+        Assert.True(Images.Difference(whole, result) < 3, $"Not upright, or not the picture: difference {Images.Difference(whole, result):0.0}");
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
