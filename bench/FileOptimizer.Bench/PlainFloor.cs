@@ -43,7 +43,7 @@ public static class PlainFloor
         }
     }
 
-    /// <summary>Load (shrink-on-load when a size is asked, EXIF rotation as the service applies it) and save; the output deleted at once.</summary>
+    /// <summary>Load (shrink-on-load when a size is asked, at the service's scale; EXIF rotation as the service applies it) and save; the output deleted at once.</summary>
     public static void Encode(FileInfo file, string folder, OptimizationSettings settings) => File.Delete(EncodeTo(file, folder, settings));
 
     /// <summary>As <see cref="Encode"/>, keeping the output: its path.</summary>
@@ -59,7 +59,7 @@ public static class PlainFloor
         var output = settings.OutputFor(input);
         var path = Path.Combine(folder, $"{Guid.NewGuid():N}{output.Extension()}");
         using (var loaded = settings.MaxWidth is { } width
-            ? Image.Thumbnail(file.FullName, width, height: settings.MaxHeight ?? 10_000_000, size: Enums.Size.Down)
+            ? Resized(file.FullName, input, width, settings.MaxHeight ?? 10_000_000)
             : Image.NewFromFile(file.FullName, access: Enums.Access.Sequential))
         using (var image = loaded.Autorot())
         {
@@ -67,5 +67,17 @@ public static class PlainFloor
         }
 
         return path;
+    }
+
+    /// <summary>libvips's thumbnail, or for a JPEG the service decodes at half size (its decision, from the header), the same at half size.</summary>
+    private static Image Resized(string path, MediaFormat input, int width, int height)
+    {
+        if (input == MediaFormat.Jpeg && ImageOptimizer.HalfDecodedSize(path, width, height) is { } size)
+        {
+            using var decoded = Image.Jpegload(path, shrink: 2, access: Enums.Access.Sequential);
+            return decoded.ThumbnailImage(size.Width, height: size.Height, size: Enums.Size.Force);
+        }
+
+        return Image.Thumbnail(path, width, height: height, size: Enums.Size.Down);
     }
 }

@@ -57,60 +57,51 @@ public static class ResizeBench
         // run after all the rounds, its rate moved by a fifth between bench runs while the service's moved by a twentieth.
         var installed = Directory.Exists(Path.Combine(Repository.Root, "bench", "sharp", "node_modules", "sharp"));
         var sharpRates = new List<double>();
-        var sameScaleRates = new List<double>();
-        async Task<string> SharpRoundAsync(CancellationToken token) => SharpRound(
-            await RunSharpAsync(source, jobs, workers, sameScale: false, null, token), sharpRates,
-            await RunSharpAsync(source, jobs, workers, sameScale: true, null, token), sameScaleRates);
+        async Task<string> SharpRoundAsync(CancellationToken token)
+        {
+            var rate = await RunSharpAsync(source, jobs, workers, null, token);
+            if (rate is { } measured)
+            {
+                sharpRates.Add(measured);
+            }
+
+            return $"sharp {rate?.ToString("0.0", CultureInfo.InvariantCulture) ?? "failed"} operations/s";
+        }
+
         var passes = await ThroughputBench.AlternateAsync(
             arguments, ThroughputBench.ServerEnvironment(arguments), files, Settings, workers, page: false, cancellationToken, installed ? SharpRoundAsync : null);
         ThroughputBench.Judge(passes, jobs, double.PositiveInfinity);
         var service = jobs / passes.Service.Min(p => p.Elapsed).TotalSeconds;
-        double? sharp = sharpRates.Count > 0 ? sharpRates.Max() : null;
-        var (name, rate) = sharp is { } measured ? ("sharp", measured) : ("the plain floor (sharp not installed)", jobs / passes.Plain.Min(p => p.Elapsed).TotalSeconds);
-        if (sameScaleRates.Count > 0)
-        {
-            // Not the target: sharp's default decodes this JPEG at half its size, where libvips's thumbnail (the service)
-            // decodes it whole; with fastShrinkOnLoad off sharp does the same and writes the service's bytes (the looks line).
-            Report.Line($"sharp decoding at the service's scale (fastShrinkOnLoad: false), best: {sameScaleRates.Max():0.0} operations/s; service {service / sameScaleRates.Max():0.00} of it");
-        }
-
+        var (name, rate) = sharpRates.Count > 0 ? ("sharp", sharpRates.Max()) : ("the plain floor (sharp not installed)", jobs / passes.Plain.Min(p => p.Elapsed).TotalSeconds);
         Report.Line($"service {service:0.0} jobs/s; {name} {rate:0.0} operations/s; share {service / rate:0.00} (target >= {SharpShareTarget}) {Report.Verdict(service / rate >= SharpShareTarget)}");
-        if (sharp is not null)
-        {
-            await CompareLooksAsync(source, folder, cancellationToken);
-        }
-
+        await CompareLooksAsync(source, folder, installed, cancellationToken);
         return 0;
     }
 
     /// <summary>
-    /// What each way of decoding costs in looks: the service's result (the floor's bytes, its work exactly) and sharp's,
-    /// each scored with SSIMULACRA 2 against the same photo resized from full resolution and not compressed.
+    /// What the service's half-size decode costs in looks: its 720-px picture, resized and then as its JPEG (the floor's
+    /// bytes, its work exactly), scored with SSIMULACRA 2 against the photo decoded whole over the same extent and resized to
+    /// the same size; and sharp's JPEG beside it (sharp's default also decodes at half size).
     /// </summary>
-    private static async Task CompareLooksAsync(FileInfo source, string folder, CancellationToken cancellationToken)
+    private static async Task CompareLooksAsync(FileInfo source, string folder, bool sharpInstalled, CancellationToken cancellationToken)
     {
-        using var full = Image.NewFromFile(source.FullName, access: Enums.Access.Sequential);
-        using var upright = full.Autorot();
-        using var resized = upright.ThumbnailImage(720, height: 10_000_000, size: Enums.Size.Down); // an image: no shrink-on-load
-        using var reference = resized.CopyMemory();
         using var serviceResize = ImageOptimizer.Thumbnail(source.FullName, MediaFormat.Jpeg, 720, 10_000_000);
+        using var half = Image.Jpegload(source.FullName, shrink: 2);
+        using var full = Image.NewFromFile(source.FullName);
+        using var extent = full.Crop(0, 0, half.Width * 2, half.Height * 2);
+        using var resized = extent.ThumbnailImage(serviceResize.Width, height: serviceResize.Height, size: Enums.Size.Force);
+        using var reference = resized.CopyMemory();
         var serviceJpeg = PlainFloor.EncodeTo(source, folder, ThroughputBench.ParseSettings(Settings));
         var serviceBytes = File.ReadAllBytes(serviceJpeg);
-        var scores = new List<string> { $"the service {Score(reference, serviceResize)} resized, {Score(reference, serviceJpeg)} as its JPEG ({serviceBytes.Length} bytes)" };
-        foreach (var (label, sameScale) in new[] { ("sharp (default)", false), ("sharp at the service's scale", true) })
+        var line = $"looks, SSIMULACRA 2 against the photo decoded whole and resized the same: the service {Score(reference, serviceResize)} resized, {Score(reference, serviceJpeg)} as its JPEG ({serviceBytes.Length} bytes)";
+        var sharpJpeg = Path.Combine(folder, "sharp.jpg");
+        if (sharpInstalled && await RunSharpAsync(source, 1, 1, sharpJpeg, cancellationToken) is not null)
         {
-            var resize = Path.Combine(folder, $"sharp-{sameScale}.png");
-            var jpeg = Path.ChangeExtension(resize, ".jpg");
-            if (await RunSharpAsync(source, 1, 1, sameScale, resize, cancellationToken) is not null
-                && await RunSharpAsync(source, 1, 1, sameScale, jpeg, cancellationToken) is not null)
-            {
-                var bytes = File.ReadAllBytes(jpeg);
-                var same = bytes.AsSpan().SequenceEqual(serviceBytes) ? ", the service's very bytes" : "";
-                scores.Add($"{label} {Score(reference, resize)} resized, {Score(reference, jpeg)} as its JPEG ({bytes.Length} bytes{same})");
-            }
+            var bytes = File.ReadAllBytes(sharpJpeg);
+            line += $"; sharp's JPEG {Score(reference, sharpJpeg)} ({bytes.Length} bytes{(bytes.AsSpan().SequenceEqual(serviceBytes) ? ", the service's very bytes" : "")})";
         }
 
-        Report.Line($"looks, SSIMULACRA 2 against the photo resized from full resolution: {string.Join("; ", scores)}");
+        Report.Line(line);
     }
 
     private static string Score(Image reference, string path)
@@ -121,25 +112,11 @@ public static class ResizeBench
 
     private static string Score(Image reference, Image result) => Ssimulacra2.Score(reference, result).ToString("0.0", CultureInfo.InvariantCulture);
 
-    /// <summary>A round's sharp rates, kept (a failed run keeps nothing) and described for the round's line.</summary>
-    private static string SharpRound(double? rate, List<double> rates, double? sameScale, List<double> sameScaleRates)
-    {
-        foreach (var (value, list) in new[] { (rate, rates), (sameScale, sameScaleRates) })
-        {
-            if (value is { } measured)
-            {
-                list.Add(measured);
-            }
-        }
-
-        return $"sharp {rate?.ToString("0.0", CultureInfo.InvariantCulture) ?? "failed"} operations/s, at the service's scale {sameScale?.ToString("0.0", CultureInfo.InvariantCulture) ?? "failed"}";
-    }
-
     /// <summary>One run of bench/sharp/resize.mjs: its rate, or null when it failed; <paramref name="output"/> keeps its first result.</summary>
-    private static async Task<double?> RunSharpAsync(FileInfo source, int jobs, int concurrency, bool sameScale, string? output, CancellationToken cancellationToken)
+    private static async Task<double?> RunSharpAsync(FileInfo source, int jobs, int concurrency, string? output, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("node") { RedirectStandardOutput = true }; // its errors, if any, on the console
-        foreach (var argument in new[] { Path.Combine(Repository.Root, "bench", "sharp", "resize.mjs"), source.FullName, jobs.ToString(CultureInfo.InvariantCulture), concurrency.ToString(CultureInfo.InvariantCulture), sameScale ? "same-scale" : "default", output ?? "" })
+        foreach (var argument in new[] { Path.Combine(Repository.Root, "bench", "sharp", "resize.mjs"), source.FullName, jobs.ToString(CultureInfo.InvariantCulture), concurrency.ToString(CultureInfo.InvariantCulture), output ?? "" })
         {
             start.ArgumentList.Add(argument);
         }
