@@ -135,7 +135,7 @@ public static class ImageOptimizer
         return Thumbnail(path, input.Format, settings.MaxWidth ?? Unbounded, settings.MaxHeight ?? Unbounded, allFrames);
     }
 
-    /// <summary>Loads with shrink-on-load and EXIF auto-rotation, fitting inside the box, never enlarging. SVG comes from a stream (no base path).</summary>
+    /// <summary>Loads with shrink-on-load (a JPEG at half size from a shrink of 3: <see cref="HalfDecodedSize"/>) and EXIF auto-rotation, fitting inside the box, never enlarging. SVG comes from a stream (no base path).</summary>
     public static Image Thumbnail(string path, MediaFormat format, int width, int height, bool allFrames = false)
     {
         if (format == MediaFormat.Jpeg && HalfDecodedSize(path, width, height) is { } size)
