@@ -69,7 +69,7 @@ public static class PlainFloor
         return path;
     }
 
-    /// <summary>libvips's thumbnail, or for a JPEG the service decodes at half size (its decision, from the header), the same at half size.</summary>
+    /// <summary>libvips's thumbnail; a JPEG the service decodes at half size (its decision, read from the header) is decoded at half size here too.</summary>
     private static Image Resized(string path, MediaFormat input, int width, int height)
     {
         if (input == MediaFormat.Jpeg && ImageOptimizer.HalfDecodedSize(path, width, height) is { } size)
