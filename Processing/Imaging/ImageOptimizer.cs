@@ -132,13 +132,17 @@ public static class ImageOptimizer
             }
         }
 
-        return Thumbnail(path, input.Format, settings.MaxWidth ?? Unbounded, settings.MaxHeight ?? Unbounded, allFrames);
+        return Thumbnail(path, input.Format, settings.MaxWidth ?? Unbounded, settings.MaxHeight ?? Unbounded, allFrames, (input.Width, input.Height));
     }
 
-    /// <summary>Loads with shrink-on-load (a JPEG at half size from a shrink of 3: <see cref="HalfDecodedSize"/>) and EXIF auto-rotation, fitting inside the box, never enlarging. SVG comes from a stream (no base path).</summary>
-    public static Image Thumbnail(string path, MediaFormat format, int width, int height, bool allFrames = false)
+    /// <summary>
+    /// Loads with shrink-on-load and EXIF auto-rotation, fitting inside the box, never enlarging. SVG comes from a stream
+    /// (no base path). Given the <paramref name="upright"/> size (the job's probe), a JPEG shrunk 3 to 4 times is decoded
+    /// at half size (<see cref="HalfDecodedSize"/>).
+    /// </summary>
+    public static Image Thumbnail(string path, MediaFormat format, int width, int height, bool allFrames = false, (int Width, int Height)? upright = null)
     {
-        if (format == MediaFormat.Jpeg && HalfDecodedSize(path, width, height) is { } size)
+        if (format == MediaFormat.Jpeg && upright is { } whole && HalfDecodedSize(whole, width, height) is { } size)
         {
             using var decoded = Image.Jpegload(path, shrink: 2, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
             return decoded.ThumbnailImage(size.Width, height: size.Height, size: Enums.Size.Force); // the full decode's size
@@ -154,24 +158,23 @@ public static class ImageOptimizer
     }
 
     /// <summary>
-    /// The upright size of a JPEG fitted into the box when it is to be decoded at half size, which libvips's thumbnail does
-    /// only from a shrink of 4 (it leaves at least 2 to its Lanczos reduce); null otherwise. From 3 to 4 the half decode
-    /// leaves 1.5 to 2 to the reduce, reads 91.0 to 96.6 in SSIMULACRA 2 against a full decode resized the same on every
-    /// corpus photo (libvips's own half decode at 4 reads 92.7 to 96.6) and takes about two thirds of the time. The size
-    /// is the one a full decode gives, not the half decode's rounding.
+    /// The size of an image of <paramref name="upright"/> size fitted into the box, when a JPEG of it is to be decoded at half
+    /// size, which libvips's thumbnail does only from a shrink of 4 (it leaves at least 2 to its Lanczos reduce); null
+    /// otherwise. From 3 to 4 the half decode leaves 1.5 to 2 to the reduce, reads 91.0 to 96.6 in SSIMULACRA 2 against a
+    /// full decode resized the same on every corpus photo (libvips's own half decode at 4 reads 92.7 to 96.6) and takes
+    /// about two thirds of the time. The size is the one a full decode gives, not the half decode's rounding.
     /// </summary>
-    public static (int Width, int Height)? HalfDecodedSize(string path, int width, int height)
+    public static (int Width, int Height)? HalfDecodedSize((int Width, int Height) upright, int width, int height)
     {
-        using var header = Image.NewFromFile(path, failOn: Enums.FailOn.Error);
-        var orientation = header.Contains("orientation") ? (int)header.Get("orientation") : 1;
-        var (uprightWidth, uprightHeight) = orientation is >= 5 and <= 8 ? (header.Height, header.Width) : (header.Width, header.Height);
-        var shrink = Math.Max((double)uprightWidth / width, (double)uprightHeight / height); // fits both sides
+        var shrink = Math.Max((double)upright.Width / width, (double)upright.Height / height); // fits both sides
         if (shrink is < 3 or >= 4)
         {
             return null;
         }
 
-        using var planned = header.ThumbnailImage(width, height: height, size: Enums.Size.Down); // its size only: no pixel is decoded
+        // libvips's thumbnail planned on a blank image of the full size: its rounding, no file read, no pixel made.
+        using var blank = Image.Black(upright.Width, upright.Height);
+        using var planned = blank.ThumbnailImage(width, height: height, size: Enums.Size.Down);
         return (planned.Width, planned.Height);
     }
 

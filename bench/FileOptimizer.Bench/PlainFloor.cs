@@ -69,10 +69,13 @@ public static class PlainFloor
         return path;
     }
 
-    /// <summary>libvips's thumbnail; a JPEG the service decodes at half size (its decision, read from the header) is decoded at half size here too.</summary>
+    /// <summary>
+    /// libvips's thumbnail; a JPEG the service decodes at half size is decoded at half size here too (the service's
+    /// decision, from the upright size its upload inspection read; the floor reads the header for it).
+    /// </summary>
     private static Image Resized(string path, MediaFormat input, int width, int height)
     {
-        if (input == MediaFormat.Jpeg && ImageOptimizer.HalfDecodedSize(path, width, height) is { } size)
+        if (input == MediaFormat.Jpeg && ImageProbe.Read(path, input) is var probe && ImageOptimizer.HalfDecodedSize((probe.Width, probe.Height), width, height) is { } size)
         {
             using var decoded = Image.Jpegload(path, shrink: 2, access: Enums.Access.Sequential);
             return decoded.ThumbnailImage(size.Width, height: size.Height, size: Enums.Size.Force);

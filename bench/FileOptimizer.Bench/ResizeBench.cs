@@ -85,7 +85,7 @@ public static class ResizeBench
     /// </summary>
     private static async Task CompareLooksAsync(FileInfo source, string folder, bool sharpInstalled, CancellationToken cancellationToken)
     {
-        using var serviceResize = ImageOptimizer.Thumbnail(source.FullName, MediaFormat.Jpeg, 720, 10_000_000);
+        using var serviceResize = ImageOptimizer.Thumbnail(source.FullName, MediaFormat.Jpeg, 720, 10_000_000, upright: (TaskWidth, TaskHeight));
         using var half = Image.Jpegload(source.FullName, shrink: 2);
         using var full = Image.NewFromFile(source.FullName);
         using var extent = full.Crop(0, 0, half.Width * 2, half.Height * 2);

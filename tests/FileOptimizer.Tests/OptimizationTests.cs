@@ -147,8 +147,7 @@ public sealed class OptimizationTests() : ServiceTest()
     public async Task A_portrait_photo_stored_sideways_and_resized_to_a_third_comes_back_upright_at_the_size_of_a_full_decode()
     {
         // 2160 wide once upright and asked for 640: a shrink of 3.4, which the service decodes at half size.
-        using var upright = Image.NewFromFile(TestImages.LargePhoto).Rot90().CopyMemory();
-        using var stored = upright.Rot270();
+        using var stored = Image.NewFromFile(TestImages.LargePhoto);
         using var tagged = stored.Mutate(m => m.Set(GValue.GIntType, "orientation", 6));
         var path = Path.Combine(TestFiles.NewTempDirectory("portrait"), "portrait.jpg");
         tagged.Jpegsave(path, q: 92);
